@@ -1,0 +1,1 @@
+"""YAML -> validated, typed config (filled in by the config work)."""
