@@ -107,7 +107,7 @@ class Node:
     reconnect_interval: str | None = None  # remote only
     connect_timeout: str | None = None  # guest: remote-connect-timeout
     bundle: str | None = None  # bundle nodes: the bundle id
-    attributes: Mapping[str, str] = field(default=EMPTY)
+    attributes: Mapping[str, str] = field(default_factory=lambda: EMPTY)
 
 
 @dataclass(frozen=True, slots=True)
