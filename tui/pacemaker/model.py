@@ -108,6 +108,7 @@ class Node:
     connect_timeout: str | None = None  # guest: remote-connect-timeout
     bundle: str | None = None  # bundle nodes: the bundle id
     attributes: Mapping[str, str] = field(default_factory=lambda: EMPTY)
+    health: str | None = None  # red / yellow / green (crm_mon >= 2.0.5)
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,6 +135,8 @@ class Resource:
     # bundle
     container_type: str | None = None  # docker, podman, rkt
     image: str | None = None
+    disabled: bool = False  # groups/clones: target-role Stopped
+    locked_to: str | None = None  # shutdown lock (crm_mon >= 2.0.4)
 
     def walk(self):
         """This resource and every descendant, depth first."""

@@ -1,0 +1,634 @@
+"""crm_mon XML -> the status model.
+
+Reads both shapes crm_mon has printed:
+- `crm_mon --output-as=xml` (Pacemaker >= 2.0.3): a `<pacemaker-result api-version=...>`
+  envelope with the state and a `<status code= message=>` child (api-version 2.0 ... 2.42);
+- legacy `crm_mon -X` / `--as-xml` (Pacemaker 2.0.x and older): a `<crm_mon version=...>` root.
+
+Every failure is a value: `parse_status` never raises for bad input, it returns
+`Unavailable(Condition(...))`. Unknown elements and attributes are ignored; missing optional
+ones take defaults, so newer or older crm_mon output still parses.
+
+Speed: one `fromstring` and direct child iteration with `.get()`; no XPath per node.
+"""
+
+from __future__ import annotations
+
+import re
+from types import MappingProxyType
+
+from lxml import etree
+
+from tui.pacemaker.model import (
+    EMPTY,
+    Ban,
+    Condition,
+    ConditionKind,
+    Failure,
+    FenceEvent,
+    Node,
+    NodeKind,
+    Operation,
+    Resource,
+    ResourceHistory,
+    ResourceKind,
+    Snapshot,
+    StatusOutcome,
+    Summary,
+    Ticket,
+    Unavailable,
+)
+from tui.pacemaker.xmlsafe import (
+    UnsafeXml,
+    clip,
+    get_bool,
+    get_count,
+    get_int,
+    get_opt_bool,
+    parse_int,
+    parse_ms,
+    parse_xml,
+)
+
+# crm_exit_t values crm_mon uses for "no state here"
+EXIT_INSUFFICIENT_PRIVILEGES = 4
+EXIT_NOT_CONNECTED = 102
+
+# pacemakerd's states (pcmk_pacemakerd_state) that mean "no cluster state yet / any more"
+PACEMAKERD_STARTING = frozenset(("init", "starting_daemons", "wait_for_ping"))
+PACEMAKERD_STOPPING = frozenset(("shutting_down", "shutdown_complete"))
+
+REMOTE_AGENT = "ocf:pacemaker:remote"
+
+# Pacemaker < 2.1 role names, normalised so a diff across an upgrade is not a role change.
+_ROLE_ALIASES = {"Master": "Promoted", "Slave": "Unpromoted"}
+
+_VERSION = re.compile(r"\d+(?:\.\d+)+")
+
+
+def parse_status(
+    data: bytes | str, exit_code: int | None = None, stderr: str = ""
+) -> StatusOutcome:
+    """One crm_mon run (stdout, exit code, stderr) -> Snapshot or Unavailable."""
+    try:
+        root = parse_xml(data)
+    except (etree.XMLSyntaxError, UnsafeXml, ValueError) as exc:
+        return Unavailable(_unparsable(exc, data, exit_code, stderr))
+    try:
+        return _parse_root(root, exit_code, stderr)
+    except RecursionError:
+        return Unavailable(Condition(ConditionKind.MALFORMED, "crm_mon output nests too deeply",
+                                     exit_code))
+
+
+def pacemaker_version(dc_version: str | None) -> str | None:
+    """ "2.1.5-a3f44794f94" / "2.0.4+20200616.2deceaa3a-3.3.1-..." -> "2.1.5"."""
+    if not dc_version:
+        return None
+    match = _VERSION.match(dc_version.strip())
+    return match.group(0) if match else None
+
+
+# --- failure shapes -------------------------------------------------------------------------
+
+
+def _exit_condition(exit_code: int | None, message: str, details=()) -> Condition | None:
+    if exit_code == EXIT_NOT_CONNECTED:
+        return Condition(ConditionKind.NOT_CONNECTED, message or "Not connected", exit_code, details)
+    if exit_code == EXIT_INSUFFICIENT_PRIVILEGES:
+        return Condition(ConditionKind.INSUFFICIENT_PRIVILEGES,
+                         message or "Insufficient privileges", exit_code, details)
+    if exit_code:
+        return Condition(ConditionKind.COMMAND_FAILED,
+                         message or f"crm_mon exited with code {exit_code}", exit_code, details)
+    return None
+
+
+def _unparsable(exc: Exception, data, exit_code: int | None, stderr: str) -> Condition:
+    stderr_lines = tuple(clip(line) for line in stderr.strip().splitlines()[:20] if line.strip())
+    first = stderr_lines[0] if stderr_lines else ""
+    by_exit = _exit_condition(exit_code, first, stderr_lines)
+    if by_exit is not None:
+        return by_exit
+    if isinstance(exc, UnsafeXml):
+        reason = str(exc)
+    elif not data or not str(data).strip():
+        reason = "crm_mon printed nothing"
+    else:
+        reason = f"crm_mon output is not well-formed XML: {clip(str(exc), 300)}"
+    return Condition(ConditionKind.MALFORMED, reason, exit_code, stderr_lines)
+
+
+def _errors(status) -> tuple[str, ...]:
+    errors = status.find("errors") if status is not None else None
+    if errors is None:
+        return ()
+    return tuple(clip(e.text or "").strip() for e in errors.iterchildren("error"))[:50]
+
+
+def _pacemakerd_condition(state: str | None, message: str, exit_code, details) -> Condition | None:
+    if state in PACEMAKERD_STARTING:
+        return Condition(ConditionKind.PACEMAKERD_STARTING,
+                         message or f"pacemakerd is starting ({state})", exit_code, details)
+    if state in PACEMAKERD_STOPPING:
+        return Condition(ConditionKind.PACEMAKERD_STOPPING,
+                         message or f"pacemakerd is shutting down ({state})", exit_code, details)
+    return None
+
+
+# --- the document ---------------------------------------------------------------------------
+
+
+def _parse_root(root, exit_code: int | None, stderr: str) -> StatusOutcome:
+    tag = root.tag
+    if tag == "pacemaker-result":
+        api_version = root.get("api-version")
+        legacy_version = None
+    elif tag == "crm_mon":
+        api_version = None
+        legacy_version = root.get("version")
+    else:
+        shown = tag if isinstance(tag, str) else "a non-element node"
+        return Unavailable(Condition(
+            ConditionKind.MALFORMED,
+            f"unexpected root element <{clip(shown, 80)}>: expected <pacemaker-result> or <crm_mon>",
+            exit_code))
+
+    sections = {}
+    for child in root:
+        if isinstance(child.tag, str) and child.tag not in sections:
+            sections[child.tag] = child
+
+    status = sections.get("status")
+    code = get_int(status, "code") if status is not None else None
+    message = clip(status.get("message")) if status is not None else ""
+    errors = _errors(status)
+    effective_code = code if code is not None else exit_code
+
+    disconnected = sections.get("crm-mon-disconnected")
+    if disconnected is not None:
+        state = disconnected.get("pacemakerd-state")
+        desc = clip(disconnected.get("description")) or message
+        cond = _pacemakerd_condition(state, desc, effective_code, errors)
+        return Unavailable(cond or Condition(ConditionKind.DISCONNECTED,
+                                             desc or "crm_mon is disconnected from the cluster",
+                                             effective_code, errors))
+
+    summary_el = sections.get("summary")
+    pacemakerd = sections.get("pacemakerd")
+    if summary_el is None:
+        state = pacemakerd.get("state") if pacemakerd is not None else None
+        cond = _pacemakerd_condition(state, message if effective_code else "", effective_code,
+                                     errors)
+        if cond is not None:
+            return Unavailable(cond)
+
+    if effective_code:
+        cond = _exit_condition(effective_code, message, errors)
+        return Unavailable(cond)  # type: ignore[arg-type]
+    if summary_el is None and sections.get("nodes") is None:
+        if errors:
+            return Unavailable(Condition(ConditionKind.ERRORS, errors[0] or message or "error",
+                                         effective_code, errors))
+        return Unavailable(Condition(ConditionKind.MALFORMED,
+                                     "crm_mon output carries no cluster state (no <summary>)",
+                                     effective_code))
+
+    conditions = ()
+    if errors:
+        conditions = (Condition(ConditionKind.ERRORS, errors[0] or message or "error",
+                                effective_code, errors),)
+    return _snapshot(sections, api_version, legacy_version, pacemakerd, conditions)
+
+
+def _snapshot(sections, api_version, legacy_version, pacemakerd, conditions) -> Snapshot:
+    summary = _summary(sections.get("summary"), pacemakerd)
+    resources = tuple(_resource_list(sections.get("resources")))
+    attributes = _node_attributes(sections.get("node_attributes"))
+    nodes = _nodes(sections.get("nodes"), resources, attributes)
+    return Snapshot(
+        summary=summary,
+        nodes=nodes,
+        resources=resources,
+        history=_history(sections.get("node_history")),
+        failures=_failures(sections.get("failures")),
+        fence_history=_fence_history(sections.get("fence_history")),
+        tickets=_tickets(sections.get("tickets")),
+        bans=_bans(sections.get("bans")),
+        api_version=api_version,
+        pacemaker_version=pacemaker_version(summary.dc_version) or pacemaker_version(legacy_version),
+        conditions=conditions,
+    )
+
+
+def _children(el, tag: str):
+    return () if el is None else el.iterchildren(tag)
+
+
+def _summary(el, pacemakerd) -> Summary:
+    if el is None:
+        el = etree.Element("summary")
+    found = {child.tag: child for child in el if isinstance(child.tag, str)}
+    stack = found.get("stack")
+    dc = found.get("current_dc")
+    update = found.get("last_update")
+    change = found.get("last_change")
+    nodes = found.get("nodes_configured")
+    rscs = found.get("resources_configured")
+    opts = found.get("cluster_options")
+
+    dc_present = dc is not None and get_bool(dc, "present")
+    pcmkd_state = None
+    if stack is not None:
+        pcmkd_state = stack.get("pacemakerd-state")
+    if pcmkd_state is None and pacemakerd is not None:
+        pcmkd_state = pacemakerd.get("state")
+
+    stonith = True
+    if opts is not None:
+        # 3.0.2 renamed stonith-enabled to fencing-enabled (both printed for now)
+        fencing = get_opt_bool(opts, "fencing-enabled")
+        stonith = fencing if fencing is not None else get_bool(opts, "stonith-enabled", True)
+    return Summary(
+        stack=_text(stack, "type"),
+        dc=_text(dc, "name") if dc_present else None,
+        dc_version=_text(dc, "version") if dc_present else None,
+        with_quorum=get_opt_bool(dc, "with_quorum") if dc_present else None,
+        last_update=_text(update, "time"),
+        last_change=_text(change, "time"),
+        last_change_user=_text(change, "user"),
+        last_change_client=_text(change, "client"),
+        last_change_origin=_text(change, "origin"),
+        nodes_configured=get_count(nodes, "number") if nodes is not None else 0,
+        resources_configured=get_count(rscs, "number") if rscs is not None else 0,
+        resources_disabled=get_count(rscs, "disabled") if rscs is not None else 0,
+        resources_blocked=get_count(rscs, "blocked") if rscs is not None else 0,
+        stonith_enabled=stonith,
+        symmetric_cluster=get_bool(opts, "symmetric-cluster", True) if opts is not None else True,
+        no_quorum_policy=_text(opts, "no-quorum-policy"),
+        maintenance_mode=get_bool(opts, "maintenance-mode") if opts is not None else False,
+        stop_all_resources=get_bool(opts, "stop-all-resources") if opts is not None else False,
+        pacemakerd_state=clip(pcmkd_state, 100) or None,
+    )
+
+
+def _text(el, name: str, limit: int = 1000) -> str | None:
+    if el is None:
+        return None
+    value = el.get(name)
+    if value is None:
+        return None
+    return clip(value, limit) if len(value) > limit else value
+
+
+# --- resources ------------------------------------------------------------------------------
+
+
+def _resource_list(el):
+    if el is None:
+        return
+    for child in el:
+        resource = _resource(child)
+        if resource is not None:
+            yield resource
+
+
+def _resource(el) -> Resource | None:
+    tag = el.tag
+    if tag == "resource":
+        return _primitive(el)
+    if tag == "group":
+        return _collective(el, ResourceKind.GROUP)
+    if tag == "clone":
+        return _collective(el, ResourceKind.CLONE)
+    if tag == "bundle":
+        return _bundle(el)
+    return None
+
+
+def _node_names(el) -> tuple[str, ...]:
+    return tuple(n.get("name") or "" for n in el.iterchildren("node"))
+
+
+def _orphaned(el) -> bool:
+    # 3.0.2 renamed orphaned -> removed (both printed for now)
+    return get_bool(el, "removed") or get_bool(el, "orphaned")
+
+
+def _primitive(el) -> Resource:
+    role = el.get("role") or "Stopped"
+    return Resource(
+        id=el.get("id") or "",
+        kind=ResourceKind.PRIMITIVE,
+        agent=el.get("resource_agent"),
+        role=_ROLE_ALIASES.get(role, role),
+        target_role=el.get("target_role"),
+        active=get_bool(el, "active"),
+        orphaned=_orphaned(el),
+        blocked=get_bool(el, "blocked"),
+        managed=get_bool(el, "managed", True),
+        failed=get_bool(el, "failed"),
+        failure_ignored=get_bool(el, "failure_ignored"),
+        maintenance=get_bool(el, "maintenance"),
+        pending=el.get("pending"),
+        nodes=_node_names(el),
+        description=el.get("description"),
+        locked_to=el.get("locked_to"),
+    )
+
+
+def _union_nodes(children) -> tuple[str, ...]:
+    seen: dict[str, None] = {}
+    for child in children:
+        for name in child.nodes:
+            seen[name] = None
+    return tuple(seen)
+
+
+def _aggregate_role(children) -> str:
+    roles = {c.role for c in children if c.active}
+    if "Promoted" in roles:
+        return "Promoted"
+    if not roles:
+        return "Stopped"
+    return "Started"
+
+
+def _collective(el, kind: ResourceKind) -> Resource:
+    children = tuple(_resource_list(el))
+    disabled = get_bool(el, "disabled")
+    return Resource(
+        id=el.get("id") or "",
+        kind=kind,
+        role=_aggregate_role(children),
+        target_role=el.get("target_role"),
+        active=any(c.active for c in children),
+        orphaned=any(c.orphaned for c in children) if children else False,
+        blocked=any(c.blocked for c in children),
+        managed=get_bool(el, "managed", True),
+        failed=get_bool(el, "failed") or any(c.failed for c in children),
+        failure_ignored=get_bool(el, "failure_ignored"),
+        maintenance=get_bool(el, "maintenance"),
+        nodes=_union_nodes(children),
+        children=children,
+        description=el.get("description"),
+        promotable=kind is ResourceKind.CLONE and get_bool(el, "multi_state"),
+        unique=get_bool(el, "unique"),
+        disabled=disabled,
+    )
+
+
+def _bundle(el) -> Resource:
+    replicas = []
+    for rep in el.iterchildren("replica"):
+        children = tuple(_resource_list(rep))
+        replicas.append(Resource(
+            id=rep.get("id") or str(len(replicas)),
+            kind=ResourceKind.REPLICA,
+            role=_aggregate_role(children),
+            active=any(c.active for c in children),
+            failed=any(c.failed for c in children),
+            managed=all(c.managed for c in children),
+            nodes=_replica_nodes(children),
+            children=children,
+        ))
+    replicas_t = tuple(replicas)
+    return Resource(
+        id=el.get("id") or "",
+        kind=ResourceKind.BUNDLE,
+        role=_aggregate_role(replicas_t),
+        active=any(r.active for r in replicas_t),
+        managed=get_bool(el, "managed", True),
+        failed=get_bool(el, "failed") or any(r.failed for r in replicas_t),
+        maintenance=get_bool(el, "maintenance"),
+        nodes=_union_nodes(replicas_t),
+        children=replicas_t,
+        description=el.get("description"),
+        unique=get_bool(el, "unique"),
+        container_type=el.get("type"),
+        image=el.get("image"),
+    )
+
+
+def _replica_nodes(children) -> tuple[str, ...]:
+    """Where a replica runs: its container's node (the inner resource runs on the guest)."""
+    for child in children:
+        if child.agent and child.agent != REMOTE_AGENT and child.agent.startswith(
+                ("ocf:heartbeat:docker", "ocf:heartbeat:podman", "ocf:heartbeat:rkt")):
+            return child.nodes
+    # no recognisable container: the cluster nodes any child runs on
+    return _union_nodes(c for c in children if c.agent == REMOTE_AGENT) or _union_nodes(children)
+
+
+# --- nodes ----------------------------------------------------------------------------------
+
+
+def _index(resources):
+    """id -> (primitive, bundle id or None); first occurrence wins (clone instances repeat)."""
+    index: dict[str, tuple[Resource, str | None]] = {}
+
+    def visit(resource: Resource, bundle: str | None) -> None:
+        if resource.kind is ResourceKind.PRIMITIVE:
+            index.setdefault(resource.id, (resource, bundle))
+            return
+        inner = resource.id if resource.kind is ResourceKind.BUNDLE else bundle
+        for child in resource.children:
+            visit(child, inner)
+
+    for resource in resources:
+        visit(resource, None)
+    return index
+
+
+def _still_starting(resource: Resource) -> bool:
+    return bool(resource.pending) or resource.role == "Starting"
+
+
+def _nodes(el, resources, attributes) -> tuple[Node, ...]:
+    if el is None:
+        return ()
+    index = _index(resources)
+    nodes = []
+    for n in el.iterchildren("node"):
+        name = n.get("name") or ""
+        node_type = n.get("type")
+        container = n.get("id_as_resource") or n.get("container_id")
+        online = get_bool(n, "online")
+        connection = host = container_rsc = bundle = None
+        if node_type == "remote":
+            if container:
+                container_rsc = container
+                found = index.get(container)
+                bundle = found[1] if found else None
+                kind = NodeKind.BUNDLE if bundle else NodeKind.GUEST
+                if found and found[0].nodes:
+                    host = found[0].nodes[0]
+            else:
+                kind = NodeKind.REMOTE
+            conn = index.get(name)
+            if conn is not None and conn[0].agent == REMOTE_AGENT:
+                connection = name
+                if kind is NodeKind.REMOTE and conn[0].nodes:
+                    host = conn[0].nodes[0]
+                # crm_mon can say online while the connection is still starting
+                if online and _still_starting(conn[0]):
+                    online = False
+        elif node_type == "ping":
+            kind = NodeKind.PING
+        else:
+            kind = NodeKind.CLUSTER
+        nodes.append(Node(
+            name=name,
+            id=n.get("id") or name,
+            kind=kind,
+            online=online,
+            standby=get_bool(n, "standby"),
+            standby_onfail=get_bool(n, "standby_onfail"),
+            maintenance=get_bool(n, "maintenance"),
+            pending=get_bool(n, "pending"),
+            unclean=get_bool(n, "unclean"),
+            shutdown=get_bool(n, "shutdown"),
+            expected_up=get_bool(n, "expected_up"),
+            is_dc=get_bool(n, "is_dc"),
+            resources_running=get_count(n, "resources_running"),
+            feature_set=n.get("feature_set"),
+            connection_resource=connection,
+            container_resource=container_rsc,
+            host=host,
+            bundle=bundle,
+            attributes=attributes.get(name, EMPTY),
+            health=n.get("health"),
+        ))
+    return tuple(nodes)
+
+
+def _node_attributes(el) -> dict[str, MappingProxyType]:
+    result = {}
+    for node in _children(el, "node"):
+        values = {a.get("name") or "": a.get("value") or "" for a in node.iterchildren("attribute")}
+        result[node.get("name") or ""] = MappingProxyType(values)
+    return result
+
+
+# --- history, failures, fencing, tickets, bans -----------------------------------------------
+
+
+def _history(el) -> tuple[ResourceHistory, ...]:
+    result = []
+    for node in _children(el, "node"):
+        node_name = node.get("name") or ""
+        for rh in node.iterchildren("resource_history"):
+            rsc = rh.get("id") or ""
+            ops = tuple(
+                Operation(
+                    node=node_name,
+                    resource=rsc,
+                    task=op.get("task") or "",
+                    call=get_int(op, "call"),
+                    rc=get_int(op, "rc"),
+                    rc_text=op.get("rc_text"),
+                    interval_ms=parse_ms(op.get("interval")) or 0,
+                    last_rc_change=op.get("last-rc-change"),
+                    exec_time_ms=parse_ms(op.get("exec-time")),
+                    queue_time_ms=parse_ms(op.get("queue-time")),
+                )
+                for op in rh.iterchildren("operation_history")
+            )
+            result.append(ResourceHistory(
+                node=node_name,
+                resource=rsc,
+                fail_count=max(get_int(rh, "fail-count", 0) or 0, 0),
+                migration_threshold=get_int(rh, "migration-threshold"),
+                last_failure=rh.get("last-failure"),
+                operations=ops,
+            ))
+    return tuple(result)
+
+
+def _resource_of_op_key(op_key: str, task: str | None, interval: str | None) -> str | None:
+    """ "rsc_monitor_10000" -> "rsc" (resource ids may contain underscores)."""
+    if task and interval is not None:
+        suffix = f"_{task}_{interval}"
+        if op_key.endswith(suffix) and len(op_key) > len(suffix):
+            return op_key[: -len(suffix)]
+    head, sep, tail = op_key.rpartition("_")
+    if not sep or not tail.isdigit():
+        return None
+    for known in ("_migrate_to", "_migrate_from"):
+        if head.endswith(known):
+            return head[: -len(known)] or None
+    rsc, sep, _task = head.rpartition("_")
+    return rsc or None
+
+
+def _failures(el) -> tuple[Failure, ...]:
+    result = []
+    for f in _children(el, "failure"):
+        op_key = f.get("op_key") or f.get("id") or ""
+        task = f.get("task")
+        interval = f.get("interval")
+        result.append(Failure(
+            op_key=op_key,
+            node=f.get("node") or "",
+            resource=_resource_of_op_key(op_key, task, interval),
+            task=task or _task_of_op_key(op_key),
+            exit_status=f.get("exitstatus"),
+            exit_reason=clip(f.get("exitreason")) or None,
+            exit_code=get_int(f, "exitcode"),
+            call=get_int(f, "call"),
+            status=f.get("status"),
+            last_rc_change=f.get("last-rc-change"),
+            interval_ms=parse_int(interval, 0) or 0,
+        ))
+    return tuple(result)
+
+
+def _task_of_op_key(op_key: str) -> str | None:
+    head, sep, tail = op_key.rpartition("_")
+    if not sep:
+        return None
+    for known in ("migrate_to", "migrate_from"):
+        if head.endswith("_" + known):
+            return known
+    return head.rpartition("_")[2] or None
+
+
+def _fence_history(el) -> tuple[FenceEvent, ...]:
+    return tuple(
+        FenceEvent(
+            target=e.get("target") or "",
+            action=e.get("action") or "",
+            status=e.get("status") or "",
+            delegate=e.get("delegate"),
+            client=e.get("client"),
+            origin=e.get("origin"),
+            completed=e.get("completed"),
+            exit_reason=clip(e.get("exit-reason") or e.get("extended-status")) or None,
+        )
+        for e in _children(el, "fence_event")
+    )
+
+
+def _tickets(el) -> tuple[Ticket, ...]:
+    return tuple(
+        Ticket(
+            id=t.get("id") or "",
+            granted=(t.get("status") == "granted") or get_bool(t, "granted"),
+            standby=get_bool(t, "standby"),
+            last_granted=t.get("last-granted"),
+        )
+        for t in _children(el, "ticket")
+    )
+
+
+def _bans(el) -> tuple[Ban, ...]:
+    return tuple(
+        Ban(
+            id=b.get("id") or "",
+            resource=b.get("resource") or "",
+            node=b.get("node") or "",
+            weight=get_int(b, "weight"),
+            promoted_only=get_bool(b, "promoted-only") or get_bool(b, "master_only"),
+        )
+        for b in _children(el, "ban")
+    )
