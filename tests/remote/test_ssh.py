@@ -1,0 +1,333 @@
+"""SshTransport against a real OpenSSH sshd on 127.0.0.1."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.remote.conftest import pgrep
+from tests.remote.sshd_lab import keygen, known_hosts_line
+from tui.remote.secret import Secret
+from tui.remote.ssh import SshTransport
+from tui.remote.transport import TransportError
+
+pytestmark = pytest.mark.sshd
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def sleeper() -> tuple[list[str], str]:
+    """A `sleep` whose command line is unique, so the test can find it with pgrep."""
+    seconds = f"{random.randint(500, 900)}.{random.randint(100000, 999999)}"
+    return ["sleep", seconds], f"^sleep {seconds}$"
+
+
+async def wait_for(predicate, timeout: float = 5.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        await asyncio.sleep(0.05)
+    return predicate()
+
+
+async def test_success_exit_status_and_streams(make_ssh):
+    t = make_ssh()
+    result = await t.run(["sh", "-c", "echo out; echo err >&2; exit 0"])
+    assert result.ok and result.exit_status == 0
+    assert result.stdout == b"out\n"
+    assert result.stderr == b"err\n"  # the PGID line the transport reads is not in it
+    assert result.host == "127.0.0.1"
+    await t.close()
+
+
+async def test_nonzero_exit(make_ssh):
+    t = make_ssh()
+    result = await t.run(["sh", "-c", "echo nope >&2; exit 7"])
+    assert result.exit_status == 7 and not result.ok
+    assert result.stderr == b"nope\n"
+    assert result.error is None
+    await t.close()
+
+
+async def test_one_connection_reused_for_many_commands(make_ssh):
+    t = make_ssh()
+    results = await asyncio.gather(*(t.run(["echo", str(i)]) for i in range(8)))
+    assert [r.stdout for r in results] == [f"{i}\n".encode() for i in range(8)]
+    assert t.connects == 1
+    await t.close()
+
+
+async def test_stdin_bytes_and_secret(make_ssh):
+    t = make_ssh()
+    data = bytes(range(256)) * 100
+    result = await t.run(["sh", "-c", "cat | od -An -tx1 | wc -w"], stdin=data)
+    assert result.stdout.strip() == str(len(data)).encode()
+    # a Secret reaches the command, but never comes back in the captured output
+    result = await t.run(["sh", "-c", "test \"$(cat)\" = swordfish-42 && echo match"],
+                         stdin=Secret("swordfish-42", "password"))
+    assert result.stdout == b"match\n"
+    echoed = await t.run(["cat"], stdin=Secret("swordfish-42", "password"))
+    assert b"swordfish-42" not in echoed.stdout and b"<password: redacted>" in echoed.stdout
+    await t.close()
+
+
+async def test_command_without_stdin_gets_eof(make_ssh):
+    t = make_ssh()
+    result = await t.run(["cat"], timeout=10)
+    assert result.ok and result.stdout == b""
+    await t.close()
+
+
+async def test_arguments_reach_the_remote_process_byte_for_byte(make_ssh):
+    t = make_ssh()
+    args = ["a b", "'single'", '"double"', "$(touch /tmp/pwned)", "`id`", "; rm -rf /tmp/x",
+            "new\nline", "back\\slash", "tab\there", "é€日本", "*", "~", "$HOME", "-n", "", "&&|>"]
+    script = "import sys,json; print(json.dumps(sys.argv[1:]))"
+    result = await t.run(["python3", "-c", script, *args])
+    assert result.ok, result.stderr
+    assert json.loads(result.stdout) == args
+    assert not Path("/tmp/pwned").exists()
+    await t.close()
+
+
+async def test_env_is_passed_as_env_prefix(make_ssh):
+    t = make_ssh()
+    result = await t.run(["sh", "-c", 'printf %s "$PCMK_TEST"'], env={"PCMK_TEST": "a b'$(x)"})
+    assert result.stdout == b"a b'$(x)"
+    with pytest.raises(ValueError, match="invalid environment variable name"):
+        await t.run(["true"], env={"BAD NAME": "1"})
+    await t.close()
+
+
+def _peak_rss_script(port, key, known_hosts, size, spill_dir) -> str:
+    return f"""
+import asyncio, json, resource, sys
+sys.path.insert(0, {str(ROOT)!r})
+from tui.remote.capture import OutputCapture
+from tui.remote.ssh import SshTransport
+async def main():
+    t = SshTransport("127.0.0.1", port={port}, identity_files=[{str(key)!r}],
+                     known_hosts={str(known_hosts)!r}, ssh_config=None)
+    await t.run(["true"])
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    cap = OutputCapture(spill_dir={str(spill_dir)!r}, name="big")
+    r = await t.run(["sh", "-c", "yes pcmk-console-output | head -c {size}"], capture=cap)
+    after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    await t.close()
+    print(json.dumps(dict(before_kb=before, after_kb=after, exit=r.exit_status,
+                          kept=len(r.stdout), spill=r.stdout_spill)))
+asyncio.run(main())
+"""
+
+
+def test_large_output_stays_bounded_in_memory_and_spills_every_byte(sshd, tmp_path):
+    size = 100 * 1024 * 1024
+    script = _peak_rss_script(sshd.port, sshd.client_key, sshd.known_hosts, size, tmp_path)
+    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    report = json.loads(proc.stdout)
+    assert report["exit"] == 0
+    assert report["kept"] == 1024 * 1024  # the in-memory cap
+    spill = Path(report["spill"])
+    assert spill.stat().st_size == size
+    expected = subprocess.run(
+        ["sh", "-c", f"yes pcmk-console-output | head -c {size} | sha256sum"],
+        capture_output=True, text=True).stdout.split()[0]
+    got = subprocess.run(["sha256sum", str(spill)], capture_output=True, text=True).stdout.split()[0]
+    assert got == expected
+    grown_mb = (report["after_kb"] - report["before_kb"]) / 1024
+    assert grown_mb < 40, f"peak RSS grew {grown_mb:.0f} MB for 100 MB of output"
+
+
+async def test_connection_refused(sshd):
+    from tests.remote.sshd_lab import free_port
+
+    t = SshTransport("127.0.0.1", port=free_port(), identity_files=[sshd.client_key],
+                     known_hosts=sshd.known_hosts, ssh_config=None, connect_retries=1,
+                     retry_backoff=0.05)
+    with pytest.raises(TransportError, match="connection refused") as info:
+        await t.run(["true"])
+    assert info.value.hint and "sshd" in info.value.hint
+
+
+async def test_auth_failure_names_user_and_key(make_ssh, tmp_path):
+    stranger = tmp_path / "stranger_key"
+    keygen(stranger)
+    t = make_ssh(identity_files=[stranger])
+    with pytest.raises(TransportError, match="authentication failed for root@127.0.0.1") as info:
+        await t.run(["true"])
+    assert str(stranger) in info.value.hint
+
+
+async def test_unknown_host_key_shows_fingerprint_and_how_to_accept(make_ssh, sshd, tmp_path):
+    empty = tmp_path / "known_hosts"
+    empty.write_text("")
+    t = make_ssh(known_hosts=empty)
+    with pytest.raises(TransportError) as info:
+        await t.run(["true"])
+    fingerprint = subprocess.run(
+        ["ssh-keygen", "-lf", str(sshd.host_key.with_suffix(".pub"))],
+        capture_output=True, text=True).stdout.split()[1]
+    assert fingerprint.startswith("SHA256:")
+    message = str(info.value)
+    assert "unknown host key" in message and fingerprint in message
+    assert f"ssh-keyscan -p {sshd.port} 127.0.0.1 >> {empty}" in message
+
+
+async def test_missing_known_hosts_file_trusts_nothing(make_ssh, tmp_path):
+    t = make_ssh(known_hosts=tmp_path / "does-not-exist")
+    with pytest.raises(TransportError, match="unknown host key"):
+        await t.run(["true"])
+
+
+async def test_changed_host_key_is_refused(make_ssh, sshd, tmp_path):
+    other = tmp_path / "other_host_key"
+    keygen(other)
+    known = tmp_path / "known_hosts"
+    known.write_text(known_hosts_line("127.0.0.1", sshd.port, other.with_suffix(".pub")))
+    t = make_ssh(known_hosts=known)
+    with pytest.raises(TransportError, match="HOST KEY CHANGED") as info:
+        await t.run(["true"])
+    assert "ssh-keygen -R" in info.value.hint
+
+
+async def test_timeout_kills_the_remote_process(make_ssh):
+    t = make_ssh()
+    argv, pattern = sleeper()
+    started = time.monotonic()
+    result = await t.run(["sh", "-c", f"{argv[0]} {argv[1]}; echo never"], timeout=1)
+    assert time.monotonic() - started < 5
+    assert result.timed_out and result.exit_status is None
+    assert "timed out" in result.error
+    assert await wait_for(lambda: not pgrep(pattern)), "the remote sleep survived its timeout"
+    assert (await t.run(["echo", "still usable"])).stdout == b"still usable\n"
+    await t.close()
+
+
+async def test_cancellation_kills_the_remote_process(make_ssh):
+    t = make_ssh()
+    argv, pattern = sleeper()
+    task = asyncio.ensure_future(t.run(argv))
+    assert await wait_for(lambda: bool(pgrep(pattern))), "the remote sleep never started"
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    assert await wait_for(lambda: not pgrep(pattern)), "the remote sleep survived cancellation"
+    await t.close()
+
+
+def _session_process_of(pid: int, listener: int) -> int:
+    """Walk up from a remote process to the per-connection sshd (child of the listener)."""
+    while True:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+        ppid = int(stat.rsplit(")", 1)[1].split()[1])
+        if ppid == listener:
+            return pid
+        if ppid <= 1:
+            raise AssertionError("not under the test sshd")
+        pid = ppid
+
+
+async def test_connection_dropped_mid_command(make_ssh, sshd):
+    t = make_ssh()
+    argv, pattern = sleeper()
+    task = asyncio.ensure_future(t.run(argv, timeout=30))
+    assert await wait_for(lambda: bool(pgrep(pattern)))
+    session = _session_process_of(pgrep(pattern)[0], sshd.proc.pid)
+    os.kill(session, signal.SIGKILL)
+    result = await asyncio.wait_for(task, 10)
+    assert result.exit_status is None and not result.timed_out
+    assert "lost" in result.error
+    # the next command sets up a new connection (a setup retry, not a command retry)
+    again = await t.run(["echo", "back"])
+    assert again.stdout == b"back\n" and t.connects == 2
+    for pid in pgrep(pattern):  # orphaned by the killed session: clean up what we started
+        os.kill(pid, signal.SIGKILL)
+    await t.close()
+
+
+async def test_jump_host(make_ssh):
+    jump = make_ssh()
+    t = make_ssh(jump=jump)
+    result = await t.run(["echo", "via jump"])
+    assert result.stdout == b"via jump\n"
+    assert jump.connects == 1 and t.connects == 1
+    assert t.jump_spec == f"root@127.0.0.1:{jump.port}"
+    await t.close()
+
+
+@pytest.fixture
+def sudo_user(sshd):
+    import shutil
+
+    if os.geteuid() != 0:
+        pytest.skip("creating a test user for sudo needs root")
+    if shutil.which("sudo") is None or shutil.which("useradd") is None:
+        pytest.skip("sudo (or useradd) is not installed")
+    user = f"pcmkt{random.randint(1000, 9999)}"
+    sudoers = Path(f"/etc/sudoers.d/{user}")
+    subprocess.run(["useradd", "-M", "-s", "/bin/sh", user], check=True)
+    try:
+        subprocess.run(["usermod", "-p", "*", user], check=True)  # no password, not locked
+        sudoers.write_text(f"{user} ALL=(root) NOPASSWD: /usr/bin/id, /usr/bin/sleep\n")
+        sudoers.chmod(0o440)
+        sshd.authorize(user)
+        yield user
+    finally:
+        sudoers.unlink(missing_ok=True)
+        (sshd.root / "authorized_keys" / user).unlink(missing_ok=True)
+        _reap_user(user)
+        subprocess.run(["userdel", user], check=True)
+
+
+def _reap_user(user: str) -> None:
+    """Wait for the test user's sshd sessions to end (killing, by PID, what lingers)."""
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline:
+        out = subprocess.run(["pgrep", "-u", user], capture_output=True, text=True).stdout
+        if not out.split():
+            return
+        time.sleep(0.1)
+    for pid in out.split():
+        try:
+            os.kill(int(pid), signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+    time.sleep(0.2)
+
+
+async def test_sudo_n_runs_as_root_and_reports_a_password_prompt(make_ssh, sudo_user):
+    t = make_ssh(username=sudo_user, sudo=True)
+    result = await t.run(["id", "-u"])
+    assert result.ok and result.stdout == b"0\n"
+    plain = make_ssh(username=sudo_user)
+    assert (await plain.run(["id", "-un"])).stdout.decode().strip() == sudo_user
+    denied = await t.run(["whoami"])  # not NOPASSWD in sudoers
+    assert denied.exit_status == 1
+    assert "needs a password" in denied.error and sudo_user in denied.error
+    await t.close()
+    await plain.close()
+
+
+async def test_sudo_command_is_killed_on_cancel(make_ssh, sudo_user):
+    t = make_ssh(username=sudo_user, sudo=True)
+    argv, pattern = sleeper()
+    task = asyncio.ensure_future(t.run(["/usr/bin/sleep", argv[1]]))
+    pattern = f"^/usr/bin/sleep {argv[1]}$"
+    assert await wait_for(lambda: bool(pgrep(pattern)))
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    assert await wait_for(lambda: not pgrep(pattern)), "sudo'd sleep survived cancellation"
+    await t.close()

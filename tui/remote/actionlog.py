@@ -1,0 +1,208 @@
+"""The action log: one JSON line per event, fsynced before the command runs or returns.
+
+Every execution writes a "started" event before it runs and a "finished" event after, so a
+crash mid-command leaves a started event with no finished one. A refused (read-only) command
+writes a "refused" event. Reading tolerates a torn last line (the writer died mid-write): it
+is skipped with a warning.
+
+Writes go through one background thread with group commit: events that arrive while an
+fsync is in flight are written together and share the next fsync, so 20 hosts starting at
+once cost two fsyncs, not twenty, and the event loop never blocks on the disk.
+
+Secrets never get here: the pool hands in redacted stdin and output already scrubbed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import threading
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Iterator
+
+STATE_DIR_ENV = "PCMK_CONSOLE_STATE_DIR"
+FILE_NAME = "actions.jsonl"
+
+Event = dict[str, Any]
+Listener = Callable[[Event], None]
+
+
+def default_state_dir() -> Path:
+    if os.environ.get(STATE_DIR_ENV):
+        return Path(os.environ[STATE_DIR_ENV])
+    import platformdirs
+
+    return Path(platformdirs.user_state_dir("pcmk-console"))
+
+
+def default_path() -> Path:
+    return default_state_dir() / FILE_NAME
+
+
+class TornLogWarning(UserWarning):
+    pass
+
+
+class ActionLog:
+    def __init__(self, path: Path | str | None = None) -> None:
+        self.path = Path(path) if path else default_path()
+        self.output_dir = self.path.parent / "output"
+        self._listeners: list[Listener] = []
+        self._lock = threading.Lock()  # one writer at a time (thread or sync caller)
+        self._file = None
+        self._pending: list[tuple[bytes, asyncio.Future | None]] = []
+        self._flushing = False
+        self._pending_lock = threading.Lock()
+
+    # -- writing ------------------------------------------------------------------------
+
+    def _open(self):
+        if self._file is None:
+            self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_APPEND, 0o600)
+            self._file = os.fdopen(fd, "r+b", buffering=0)
+            size = os.fstat(fd).st_size
+            if size:  # a torn last line from a crash: start ours on a fresh line
+                os.lseek(fd, size - 1, os.SEEK_SET)
+                if os.read(fd, 1) != b"\n":
+                    os.write(fd, b"\n")
+        return self._file
+
+    def _write_lines(self, lines: list[bytes]) -> None:
+        with self._lock:
+            f = self._open()
+            f.write(b"".join(lines))
+            os.fsync(f.fileno())
+
+    def write(self, event: Event) -> None:
+        """Write one event durably, from synchronous code; listeners are called here."""
+        self._write_lines([_encode(event)])
+        self._notify(event)
+
+    async def emit(self, event: Event) -> None:
+        """Write one event durably without blocking the loop; returns once it is on disk."""
+        loop = asyncio.get_running_loop()
+        future = loop.create_future()
+        with self._pending_lock:
+            self._pending.append((_encode(event), future))
+            start = not self._flushing
+            self._flushing = True
+        if start:
+            threading.Thread(target=self._flush_pending, args=(loop,), daemon=True).start()
+        await asyncio.shield(future)
+        self._notify(event)
+
+    def _flush_pending(self, loop: asyncio.AbstractEventLoop) -> None:
+        while True:
+            with self._pending_lock:
+                batch, self._pending = self._pending, []
+                if not batch:
+                    self._flushing = False
+                    return
+            error: BaseException | None = None
+            try:
+                self._write_lines([line for line, _ in batch])
+            except BaseException as exc:  # reported to every waiter
+                error = exc
+            for _, future in batch:
+                loop.call_soon_threadsafe(_settle, future, error)
+
+    def subscribe(self, listener: Listener) -> Callable[[], None]:
+        """Call `listener(event)` for every event after it is written; returns unsubscribe."""
+        self._listeners.append(listener)
+        return lambda: self._listeners.remove(listener) if listener in self._listeners else None
+
+    def _notify(self, event: Event) -> None:
+        for listener in list(self._listeners):
+            try:
+                listener(event)
+            except Exception as exc:  # a broken listener must not break execution
+                warnings.warn(f"action log listener failed: {exc!r}", RuntimeWarning)
+
+    def close(self) -> None:
+        with self._lock:
+            if self._file is not None:
+                self._file.close()
+                self._file = None
+
+    # -- reading ------------------------------------------------------------------------
+
+    def events(self) -> list[Event]:
+        return list(read_events(self.path))
+
+    def records(self) -> list[ActionRecord]:
+        return merge(read_events(self.path))
+
+
+def _settle(future: asyncio.Future, error: BaseException | None) -> None:
+    if future.done():
+        return
+    if error is None:
+        future.set_result(None)
+    else:
+        future.set_exception(error)
+
+
+def _encode(event: Event) -> bytes:
+    return json.dumps(event, ensure_ascii=False, separators=(",", ":")).encode() + b"\n"
+
+
+def read_events(path: Path | str) -> Iterator[Event]:
+    """Events in file order; a line that is not valid JSON is skipped with a warning."""
+    path = Path(path)
+    if not path.exists():
+        return
+    with open(path, "rb") as f:
+        for number, raw in enumerate(f, 1):
+            if not raw.strip():
+                continue
+            try:
+                event = json.loads(raw)
+            except ValueError:
+                warnings.warn(
+                    f"{path}:{number}: skipping a torn or corrupt action log line "
+                    f"({len(raw)} bytes; a crash while writing?)",
+                    TornLogWarning,
+                    stacklevel=2,
+                )
+                continue
+            if isinstance(event, dict) and "id" in event:
+                yield event
+
+
+@dataclass
+class ActionRecord:
+    """One command's story, merged from its started/finished (or refused) events."""
+
+    id: str
+    state: str  # "finished", "running" (no finished event: still running or crashed), "refused"
+    started: Event = field(default_factory=dict)
+    finished: Event = field(default_factory=dict)
+
+    def get(self, key: str, default: Any = None) -> Any:
+        if key in self.finished:
+            return self.finished[key]
+        return self.started.get(key, default)
+
+    def as_dict(self) -> Event:
+        merged = {**self.started, **self.finished}
+        merged.pop("event", None)
+        merged["state"] = self.state
+        return merged
+
+
+def merge(events) -> list[ActionRecord]:
+    records: dict[str, ActionRecord] = {}
+    for event in events:
+        kind = event.get("event")
+        record = records.setdefault(event["id"], ActionRecord(event["id"], "running"))
+        if kind == "started":
+            record.started = event
+        elif kind == "refused":
+            record.started, record.state = event, "refused"
+        elif kind == "finished":
+            record.finished, record.state = event, "finished"
+    return list(records.values())

@@ -1,0 +1,412 @@
+"""Run commands over SSH with asyncssh: one connection per host, one channel per command.
+
+Why the pieces look the way they do:
+- The command line is `printf PGID >&2; exec <shlex.join(argv)>`. sshd starts every session
+  in a new process group, so the login shell's $$ is that group; the first stderr line tells
+  us which group to kill on timeout or cancel. OpenSSH refuses the SSH "signal" request for
+  root logins ("session signalling requires privilege separation"), so the kill is sent as a
+  `kill -KILL -- -PGID` on a second channel instead.
+- Environment goes in as an `env VAR=val` prefix inside argv: default sshd accepts no SendEnv.
+- Host keys are always checked against known_hosts (an absent file means "nothing is
+  trusted", never "trust everything"); an unknown key's SHA256 fingerprint is reported with
+  how to accept it, a changed key is refused.
+- Only connection setup is retried (with backoff): a command that may have run never is.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shlex
+import socket
+import time
+from pathlib import Path
+from typing import Mapping, Sequence
+
+import asyncssh
+
+from tui.remote.capture import DEFAULT_CAP, OutputCapture, secrets_of
+from tui.remote.secret import Secret
+from tui.remote.transport import CommandResult, OutputCallback, TransportError
+
+PGID_PREAMBLE = "printf '%s\\n' \"$$\" >&2; exec "
+SUDO = ("sudo", "-n", "--")
+SUDO_NEEDS_PASSWORD = b"a password is required"
+KILL_GRACE = 2.0  # seconds to wait for the channel to close after the kill
+
+
+def _env_prefix(env: Mapping[str, str] | None) -> tuple[str, ...]:
+    if not env:
+        return ()
+    words = ["env"]
+    for key, value in env.items():
+        if not key or not (key[0].isalpha() or key[0] == "_") or not all(
+            c.isalnum() or c == "_" for c in key
+        ):
+            raise ValueError(f"invalid environment variable name {key!r}")
+        if isinstance(value, Secret):
+            raise ValueError(f"environment variable {key}: a Secret would show in `ps`; use stdin")
+        words.append(f"{key}={value}")
+    return tuple(words)
+
+
+class _Client(asyncssh.SSHClient):
+    """Remembers the host key the server offered when known_hosts did not trust it."""
+
+    def __init__(self, owner: SshTransport) -> None:
+        self._owner = owner
+        self.offered_key: asyncssh.SSHKey | None = None
+
+    def validate_host_public_key(self, host, addr, port, key) -> bool:
+        self.offered_key = key
+        return False
+
+    def connection_lost(self, exc) -> None:
+        self._owner._connection_lost(self)
+
+
+class _Session(asyncssh.SSHClientSession):
+    """Feeds channel data into the capture; peels the PGID line off stderr first."""
+
+    def __init__(self, capture: OutputCapture) -> None:
+        self.capture = capture
+        self.pgid: int | None = None
+        self._pgid_buf: bytes | None = b""  # None once the PGID line was read
+        self.lost: Exception | None = None
+
+    def data_received(self, data: bytes, datatype) -> None:
+        if datatype == asyncssh.EXTENDED_DATA_STDERR:
+            if self._pgid_buf is not None:
+                self._pgid_buf += data
+                line, nl, rest = self._pgid_buf.partition(b"\n")
+                if not nl:
+                    return
+                self._pgid_buf = None
+                if line.strip().isdigit():
+                    self.pgid = int(line)
+                    data = rest
+                else:  # the shell did not run our preamble (exotic login shell)
+                    data = line + nl + rest
+                if not data:
+                    return
+            self.capture.feed("stderr", data)
+        else:
+            self.capture.feed("stdout", data)
+
+    def connection_lost(self, exc) -> None:
+        self.lost = exc
+        if self._pgid_buf:  # stderr ended before a newline: not our marker
+            self.capture.feed("stderr", self._pgid_buf)
+            self._pgid_buf = None
+
+
+class SshTransport:
+    kind = "ssh"
+    accepts_capture = True
+
+    def __init__(
+        self,
+        host: str,
+        *,
+        port: int = 22,
+        username: str = "root",
+        identity_files: Sequence[str | Path] = (),
+        known_hosts: str | Path | None = None,
+        jump: SshTransport | str | None = None,
+        sudo: bool = False,
+        connect_timeout: float = 10,
+        keepalive_interval: float = 15,
+        connect_retries: int = 2,
+        retry_backoff: float = 0.5,
+        ssh_config: Sequence[str | Path] | None | tuple = (),
+        output_cap: int = DEFAULT_CAP,
+        name: str | None = None,
+    ) -> None:
+        self.host = host
+        self.port = port
+        self.username = username
+        self.identity_files = tuple(str(p) for p in identity_files)
+        self.known_hosts = Path(known_hosts).expanduser() if known_hosts else None
+        self.jump = jump
+        self.sudo = sudo
+        self.connect_timeout = connect_timeout
+        self.keepalive_interval = keepalive_interval
+        self.connect_retries = connect_retries
+        self.retry_backoff = retry_backoff
+        # () = ~/.ssh/config as OpenSSH would; None = no config file (tests); else these paths
+        self.ssh_config = ssh_config if ssh_config in ((), None) else [str(p) for p in ssh_config]
+        self.output_cap = output_cap
+        self.name = name or host
+        self._conn: asyncssh.SSHClientConnection | None = None
+        self._client: _Client | None = None
+        self._lock = asyncio.Lock()
+        self.connects = 0  # how many connections were set up (tests, bench)
+
+    @property
+    def jump_spec(self) -> str | None:
+        """The jump chain as `ssh -J` takes it (for the log's --export-sh)."""
+        if isinstance(self.jump, SshTransport):
+            own = f"{self.jump.username}@{self.jump.host}:{self.jump.port}"
+            return f"{self.jump.jump_spec},{own}" if self.jump.jump else own
+        return self.jump
+
+    def __repr__(self) -> str:
+        return f"SshTransport({self.username}@{self.host}:{self.port})"
+
+    # -- connection ---------------------------------------------------------------------
+
+    def _connection_lost(self, client: _Client) -> None:
+        if client is self._client:
+            self._conn = self._client = None
+
+    async def connection(self) -> asyncssh.SSHClientConnection:
+        """The shared connection to this host, set up (with retries) when there is none."""
+        async with self._lock:
+            if self._conn is None:
+                self._conn = await self._connect_with_retries()
+            return self._conn
+
+    async def _connect_with_retries(self) -> asyncssh.SSHClientConnection:
+        delay = self.retry_backoff
+        for attempt in range(self.connect_retries + 1):
+            try:
+                return await self._connect_once()
+            except _Retryable as exc:
+                if attempt == self.connect_retries:
+                    raise TransportError(self.name, exc.message, hint=exc.hint) from None
+                await asyncio.sleep(delay)
+                delay *= 2
+        raise AssertionError("unreachable")
+
+    async def _connect_once(self) -> asyncssh.SSHClientConnection:
+        client = _Client(self)
+        tunnel: object = ()
+        if isinstance(self.jump, SshTransport):
+            tunnel = await self.jump.connection()
+        elif self.jump:
+            tunnel = self.jump
+        options: dict = dict(
+            port=self.port,
+            username=self.username,
+            known_hosts=self._known_hosts_arg(),
+            config=self.ssh_config,
+            connect_timeout=self.connect_timeout,
+            keepalive_interval=self.keepalive_interval,
+            keepalive_count_max=3,
+            client_factory=lambda: client,
+            tunnel=tunnel,
+        )
+        if self.identity_files:
+            options["client_keys"] = list(self.identity_files)
+        where = f"{self.username}@{self.host}:{self.port}"
+        try:
+            conn = await asyncssh.connect(self.host, **options)
+        except asyncssh.HostKeyNotVerifiable:
+            raise self._host_key_error(client.offered_key) from None
+        except asyncssh.PermissionDenied as exc:
+            keys = ", ".join(self.identity_files) or "ssh-agent and ~/.ssh/id_*"
+            raise TransportError(
+                self.name,
+                f"authentication failed for {where}: {exc.reason}",
+                hint=f"tried keys: {keys}; is the public key in ~{self.username}/.ssh/authorized_keys?",
+            ) from None
+        except socket.gaierror as exc:
+            raise TransportError(self.name, f"cannot resolve {self.host}: {exc.strerror}") from None
+        except ConnectionRefusedError:
+            raise _Retryable(f"connection refused by {self.host}:{self.port}", "is sshd running there?")
+        except (TimeoutError, asyncio.TimeoutError):
+            raise _Retryable(f"no SSH connection to {where} within {self.connect_timeout:g}s", None)
+        except (OSError, asyncssh.DisconnectError) as exc:
+            raise _Retryable(f"cannot connect to {where}: {exc}", None)
+        except asyncssh.Error as exc:
+            raise TransportError(self.name, f"SSH error with {where}: {exc}") from None
+        self._client = client
+        self.connects += 1
+        return conn
+
+    def _known_hosts_arg(self):
+        if self.known_hosts is None:
+            return ()  # asyncssh: ~/.ssh/known_hosts, or nothing trusted when it is absent
+        if self.known_hosts.is_file():
+            return str(self.known_hosts)
+        return b""  # a named file that does not exist trusts nothing
+
+    def _known_hosts_file(self) -> Path:
+        return self.known_hosts or Path("~/.ssh/known_hosts").expanduser()
+
+    def _host_key_error(self, key) -> TransportError:
+        file = self._known_hosts_file()
+        fingerprint = key.get_fingerprint("sha256") if key is not None else "unknown"
+        pattern = self.host if self.port == 22 else f"[{self.host}]:{self.port}"
+        trusted: list = []
+        if file.is_file():
+            try:
+                trusted = asyncssh.match_known_hosts(
+                    str(file), self.host, self.host, None if self.port == 22 else self.port
+                )[0]
+            except (OSError, ValueError):
+                trusted = []
+        if trusted:
+            return TransportError(
+                self.name,
+                f"HOST KEY CHANGED for {pattern}: the server offered {fingerprint}, "
+                f"which does not match {file}; refusing to connect",
+                hint="this may be a man-in-the-middle attack; if the host was really "
+                f"reinstalled, remove the old entry with `ssh-keygen -R '{pattern}' -f {file}`",
+            )
+        scan = f"ssh-keyscan -p {self.port} {self.host} >> {file}"
+        return TransportError(
+            self.name,
+            f"unknown host key for {pattern}: {fingerprint} is not in {file}",
+            hint=f"check the fingerprint on the host (`ssh-keygen -lf /etc/ssh/ssh_host_*_key.pub`), "
+            f"then accept it with `{scan}`",
+        )
+
+    # -- commands -----------------------------------------------------------------------
+
+    def command_line(self, argv: Sequence[str], env: Mapping[str, str] | None = None) -> str:
+        """The remote command line, without the PGID preamble."""
+        words = (*(SUDO if self.sudo else ()), *_env_prefix(env), *argv)
+        return shlex.join(words)
+
+    async def run(
+        self,
+        argv: Sequence[str],
+        *,
+        stdin: bytes | Secret | None = None,
+        env: Mapping[str, str] | None = None,
+        timeout: float | None = None,
+        on_output: OutputCallback | None = None,
+        capture: OutputCapture | None = None,
+    ) -> CommandResult:
+        argv = tuple(argv)
+        if not argv:
+            raise ValueError("empty argv")
+        line = PGID_PREAMBLE + self.command_line(argv, env)
+        if capture is None:
+            capture = OutputCapture(
+                cap=self.output_cap, secrets=secrets_of(stdin, env), on_output=on_output
+            )
+        started = time.time()
+        chan, session = await self._open(line, capture)
+        if stdin is not None:
+            chan.write(stdin.reveal() if isinstance(stdin, Secret) else stdin)
+        chan.write_eof()  # like `ssh -n`: a command reading stdin gets EOF, not a hang
+
+        timed_out = False
+        try:
+            await asyncio.wait_for(chan.wait_closed(), timeout)
+        except TimeoutError:
+            timed_out = True
+            await self._kill(chan, session)
+        except asyncio.CancelledError:
+            await asyncio.shield(self._kill(chan, session))
+            capture.close()
+            raise
+        captured = capture.close()
+        status = chan.get_exit_status()
+        signal_info = chan.get_exit_signal()
+        error = None
+        if timed_out:
+            status, error = None, f"timed out after {timeout:g}s; remote process group killed"
+        elif signal_info is not None:
+            status, error = None, f"remote process killed by signal {signal_info[0]}"
+        elif status is None or status < 0:
+            reason = f": {session.lost}" if session.lost else ""
+            status, error = None, f"connection to {self.host} lost before the command finished{reason}"
+        elif self.sudo and status == 1 and SUDO_NEEDS_PASSWORD in captured.stderr:
+            error = (
+                f"sudo on {self.host} needs a password for {self.username}; allow these "
+                "commands with NOPASSWD in sudoers or connect as root"
+            )
+        return CommandResult(
+            host=self.name,
+            argv=argv,
+            exit_status=status,
+            stdout=captured.stdout,
+            stderr=captured.stderr,
+            started=started,
+            ended=time.time(),
+            timed_out=timed_out,
+            stdout_spill=captured.stdout_spill,
+            stderr_spill=captured.stderr_spill,
+            error=error,
+        )
+
+    async def _open(self, line: str, capture: OutputCapture):
+        """Open a session channel; a stale cached connection is replaced once.
+
+        Safe to retry: when opening the channel fails, the command has not started.
+        """
+        for attempt in (1, 2):
+            conn = await self.connection()
+            try:
+                return await conn.create_session(lambda: _Session(capture), line, encoding=None)
+            except (asyncssh.ChannelOpenError, asyncssh.DisconnectError, OSError) as exc:
+                self._drop(conn)
+                if attempt == 2:
+                    raise TransportError(self.name, f"cannot start a command: {exc}") from None
+        raise AssertionError("unreachable")
+
+    async def _kill(self, chan, session: _Session) -> None:
+        """Stop the remote process group: TERM, then KILL if it is still there.
+
+        TERM first because under `sudo` the group holds root-owned processes the login
+        user may not signal, but sudo itself relays a TERM it receives to its command.
+        """
+        for sig in ("TERM", "KILL"):
+            if chan.is_closing() and chan.get_exit_status() is not None:
+                break
+            await self._signal_group(session, sig)
+            try:
+                chan.send_signal(sig)  # honoured where sshd allows it (non-root logins)
+            except (OSError, asyncssh.Error):
+                pass
+            try:
+                await asyncio.wait_for(chan.wait_closed(), KILL_GRACE / 2)
+                break
+            except TimeoutError:
+                continue
+        chan.close()
+        try:
+            await asyncio.wait_for(chan.wait_closed(), KILL_GRACE)
+        except TimeoutError:
+            pass
+
+    async def _signal_group(self, session: _Session, sig: str) -> None:
+        conn = self._conn
+        if session.pgid is None or conn is None:
+            return  # no group known, or the connection is gone (sshd hung up on it)
+        kill = shlex.join(("kill", f"-{sig}", "--", f"-{session.pgid}"))
+        if self.sudo and sig == "KILL":  # root-owned leftovers: only sudo may kill them
+            kill += " 2>/dev/null || " + shlex.join((*SUDO, "kill", f"-{sig}", "--", f"-{session.pgid}"))
+        try:
+            await asyncio.wait_for(conn.run(kill, check=False), self.connect_timeout)
+        except (asyncssh.Error, OSError, TimeoutError):
+            pass
+
+    def _drop(self, conn) -> None:
+        if self._conn is conn:
+            self._conn = self._client = None
+        conn.close()
+
+    async def close(self) -> None:
+        conn, self._conn, self._client = self._conn, None, None
+        if conn is not None:
+            conn.close()
+            await conn.wait_closed()
+        if isinstance(self.jump, SshTransport):  # shared jumps reconnect when next needed
+            await self.jump.close()
+
+
+class _Retryable(Exception):
+    def __init__(self, message: str, hint: str | None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+
+def default_identity_files() -> tuple[str, ...]:
+    """Existing ~/.ssh/id_* keys (asyncssh also finds these by itself; for display)."""
+    home = Path(os.path.expanduser("~/.ssh"))
+    return tuple(str(p) for p in sorted(home.glob("id_*")) if not p.name.endswith(".pub"))
