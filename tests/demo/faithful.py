@@ -1,0 +1,38 @@
+"""Shared by the faithfulness test and by hand: run the real crm_mon on the demo's full CIB."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import tempfile
+
+from lxml import etree
+
+from tui.remote.demo.cib import full_cib, to_text
+from tui.remote.demo.render import crm_mon_xml
+
+
+def real_crm_mon(state) -> str:
+    with tempfile.TemporaryDirectory() as tmp:
+        path = os.path.join(tmp, "cib.xml")
+        with open(path, "w") as fh:
+            fh.write(to_text(full_cib(state)))
+        env = {**os.environ, "CIB_file": path, "TZ": "UTC"}
+        proc = subprocess.run([shutil.which("crm_mon"), "--one-shot", "--inactive", "--output-as=xml"],
+                              env=env, capture_output=True, text=True, timeout=30)
+    assert proc.returncode == 0, proc.stderr
+    return proc.stdout
+
+
+def normalise(text: str) -> str:
+    """Drop what legitimately differs: the moment of the look, and the request line."""
+    root = etree.fromstring(text.encode())
+    root.set("request", "-")
+    for el in root.iter("last_update"):
+        el.set("time", "-")
+    return etree.tostring(root, pretty_print=True, encoding="unicode")
+
+
+def both(state) -> tuple[str, str]:
+    return normalise(crm_mon_xml(state, fence_history=False)), normalise(real_crm_mon(state))

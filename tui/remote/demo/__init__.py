@@ -1,0 +1,1 @@
+"""The built-in demo cluster: an in-memory Pacemaker cluster behind a DemoTransport."""

@@ -1,0 +1,191 @@
+"""The built-in demo cluster "demo-prod": what it contains and how it looks when the demo starts."""
+
+from __future__ import annotations
+
+import time
+from typing import Callable
+
+from tui.remote.demo.model import (
+    BUNDLE,
+    CLUSTER,
+    GUEST,
+    REMOTE,
+    Ban,
+    Bundle,
+    Clone,
+    DemoNode,
+    FenceEvent,
+    Group,
+    LocationRule,
+    OpSpec,
+    Primitive,
+    Ticket,
+)
+from tui.remote.demo.state import OCF_NOT_RUNNING, PACEMAKER_VERSION, DemoCluster, FEATURE_SET
+
+CLUSTER_NAME = "demo-prod"
+HOUR, DAY = 3600.0, 86400.0
+
+
+def _mon(interval: str, timeout: str = "20s", role: str | None = None) -> OpSpec:
+    return OpSpec("monitor", interval, timeout, role)
+
+
+def _nodes() -> list[DemoNode]:
+    nodes = [
+        DemoNode(f"node{i}", str(i), CLUSTER, f"10.20.0.{10 + i}", transient={"#feature-set": FEATURE_SET})
+        for i in (1, 2, 3)
+    ]
+    nodes[0].attrs["site"] = "dc-a"
+    nodes[1].attrs["site"] = "dc-a"
+    nodes[2].attrs["site"] = "dc-b"
+    nodes += [
+        DemoNode("rn1", "rn1", REMOTE, "10.20.0.21", attrs={"role": "batch"}, connection="rn1"),
+        DemoNode("rn2", "rn2", REMOTE, "10.20.0.22", attrs={"role": "batch"}, connection="rn2"),
+        DemoNode("gn1", "gn1", GUEST, "10.20.0.41", connection="gn1", container="vm-gn1"),
+        DemoNode("gn2", "gn2", GUEST, "10.20.0.42", connection="gn2", container="vm-gn2"),
+        DemoNode("httpd-bundle-0", "httpd-bundle-0", BUNDLE, "10.20.0.31",
+                 connection="httpd-bundle-0", container="httpd-bundle-podman-0"),
+        DemoNode("httpd-bundle-1", "httpd-bundle-1", BUNDLE, "10.20.0.32",
+                 connection="httpd-bundle-1", container="httpd-bundle-podman-1"),
+    ]
+    return nodes
+
+
+def _fence(node: str, ip: str) -> Primitive:
+    return Primitive(
+        f"fence-{node}", "stonith", "fence_ipmilan",
+        params={"ip": ip, "username": "admin", "password": "demo-not-a-secret", "lanplus": "1", "pcmk_host_list": node},
+        ops=(_mon("60s"),),
+    )
+
+
+def _remote(name: str, server: str) -> Primitive:
+    return Primitive(
+        name, "ocf", "remote", "pacemaker",
+        params={"server": server, "port": "3121", "reconnect_interval": "60s"},
+        ops=(_mon("30s", "30s"), OpSpec("start", "0s", "60s"), OpSpec("stop", "0s", "60s")),
+    )
+
+
+def _guest(name: str, addr: str) -> Primitive:
+    return Primitive(
+        f"vm-{name}", "ocf", "VirtualDomain", "heartbeat",
+        params={"config": f"/etc/libvirt/qemu/{name}.xml", "hypervisor": "qemu:///system",
+                "migration_transport": "ssh"},
+        meta={"remote-node": name, "remote-addr": addr, "remote-port": "3121", "_pinned": "true"},
+        ops=(_mon("30s", "30s"), OpSpec("start", "0s", "120s"), OpSpec("stop", "0s", "120s")),
+    )
+
+
+def _resources() -> list:
+    web = Group("web", [
+        Primitive("web-ip", "ocf", "IPaddr2", "heartbeat", {"ip": "10.20.0.100", "cidr_netmask": "24"},
+                  ops=(_mon("10s"),)),
+        Primitive("web-fs", "ocf", "Filesystem", "heartbeat",
+                  {"device": "/dev/vg_web/lv_www", "directory": "/srv/www", "fstype": "xfs"}, ops=(_mon("20s", "40s"),)),
+        Primitive("web-server", "ocf", "apache", "heartbeat",
+                  {"configfile": "/etc/httpd/conf/httpd.conf", "statusurl": "http://127.0.0.1/server-status"},
+                  ops=(_mon("30s"),)),
+    ])
+    ping = Clone("ping-clone", Primitive(
+        "ping", "ocf", "ping", "pacemaker",
+        {"host_list": "10.20.0.1", "multiplier": "1000", "dampen": "5s"}, ops=(_mon("10s", "60s"),),
+    ), {"clone-max": "3", "interleave": "true"})
+    db = Clone("db-clone", Primitive(
+        "db", "ocf", "Stateful", "pacemaker", {},
+        ops=(_mon("10s", role="Promoted"), _mon("11s", role="Unpromoted")),
+    ), {"promotable": "true", "clone-max": "2", "promoted-max": "1", "notify": "true"})
+    worker = Clone("worker-clone", Primitive(
+        "worker", "ocf", "Dummy", "pacemaker", {"state": "/run/worker.state"}, ops=(_mon("15s"),),
+    ), {"clone-max": "2"})
+    bundle = Bundle(
+        "httpd-bundle", "podman", "localhost/httpd:2.4", 2,
+        Primitive("httpd", "ocf", "apache", "heartbeat", {"configfile": "/etc/httpd/conf/httpd.conf"},
+                  ops=(_mon("15s", "15s"),)),
+        ip_range_start="10.20.0.31", control_port=3121, port=80,
+    )
+    return [
+        _fence("node1", "10.20.1.11"),
+        _fence("node2", "10.20.1.12"),
+        _fence("node3", "10.20.1.13"),
+        _remote("rn1", "10.20.0.21"),
+        _remote("rn2", "10.20.0.22"),
+        _guest("gn1", "10.20.0.41"),
+        _guest("gn2", "10.20.0.42"),
+        web,
+        ping,
+        db,
+        worker,
+        bundle,
+        Primitive("memcached", "systemd", "memcached", meta={"_pinned": "true"}, ops=(_mon("30s"),)),
+        Primitive("redis", "systemd", "redis", meta={"_pinned": "true"}, ops=(_mon("30s"),)),
+    ]
+
+
+def build_demo(seed: int = 0, clock: Callable[[], float] = time.time, *, life: bool = True) -> DemoCluster:
+    """A fresh demo-prod as it looks when the console opens (history dated from the clock)."""
+    cluster = DemoCluster(CLUSTER_NAME, _nodes(), _resources(), seed=seed, clock=clock)
+    now = cluster.now
+    cluster.crm_config.update({
+        "have-watchdog": "false",
+        "dc-version": PACEMAKER_VERSION,
+        "cluster-infrastructure": "corosync",
+        "cluster-name": CLUSTER_NAME,
+        "stonith-enabled": "true",
+        "maintenance-mode": "false",
+    })
+    cluster.rules += [
+        LocationRule("ping-clone-cluster-only", "ping-clone", "-INFINITY", "#kind", "ne", "cluster"),
+        LocationRule("worker-clone-remote-only", "worker-clone", "-INFINITY", "#kind", "ne", "remote"),
+    ]
+    cluster.bans.append(Ban("cli-ban-web-on-node2", "web", "node2"))
+    cluster.tickets.append(Ticket("ticket-dr", True, last_granted=now - 2 * DAY))
+
+    boot = now - 3 * DAY
+    t = boot + 30
+
+    def at() -> float:
+        nonlocal t
+        t += cluster.rng.uniform(0.5, 3)
+        return t
+
+    placements = [
+        ("fence-node1", "node2", "Started"), ("fence-node2", "node1", "Started"), ("fence-node3", "node1", "Started"),
+        ("rn1", "node1", "Started"), ("rn2", "node2", "Started"),
+        ("vm-gn1", "node1", "Started"), ("gn1", "node1", "Started"),
+        ("vm-gn2", "node2", "Started"), ("gn2", "node2", "Started"),
+        ("web-ip", "node1", "Started"), ("web-fs", "node1", "Started"), ("web-server", "node1", "Started"),
+        ("ping", "node1", "Started"), ("ping", "node2", "Started"),
+        ("db", "node1", "Unpromoted"), ("db", "node2", "Promoted"),
+        ("httpd-bundle-ip-10.20.0.31", "node1", "Started"), ("httpd-bundle-podman-0", "node1", "Started"),
+        ("httpd-bundle-0", "node1", "Started"),
+        ("httpd-bundle-ip-10.20.0.32", "node2", "Started"), ("httpd-bundle-podman-1", "node2", "Started"),
+        ("httpd-bundle-1", "node2", "Started"),
+        ("httpd", "httpd-bundle-0", "Started"), ("httpd", "httpd-bundle-1", "Started"),
+        ("worker", "rn1", "Started"), ("worker", "rn2", "Started"),
+        ("memcached", "gn1", "Started"), ("redis", "gn2", "Started"),
+    ]
+    for rsc, node, role in placements:
+        cluster.place(rsc, node, role, when=at())
+    # node3 was put into standby a day ago: nothing runs there
+    cluster.nodes["node3"].attrs["standby"] = "on"
+    for node in ("node1", "node2"):
+        cluster.nodes[node].transient["pingd"] = "1000"
+    # web-server failed its monitor two hours ago and was restarted in place
+    cluster.now = now - 2 * HOUR
+    cluster.fail("web-server", "node1", rc=OCF_NOT_RUNNING)
+    cluster.stop("web-server", "node1", when=cluster.now + 1)
+    cluster.start("web-server", "node1", when=cluster.now + 2)
+    cluster.now = now
+    cluster.fence_history += [
+        FenceEvent("reboot", "node3", "success", "pacemaker-controld.1893", "node1", "node2", now - DAY + 42),
+        FenceEvent("reboot", "node3", "failed", "pacemaker-controld.1893", "node1", "node1", now - DAY,
+                   exit_reason="Fencing operation timed out"),
+    ]
+    cluster.epoch, cluster.num_updates = 42, 17
+    cluster.last_written = now - 2 * HOUR
+    cluster.last_change_user, cluster.last_change_client = "root", "crm_resource"
+    if life:
+        cluster.start_life()
+    return cluster

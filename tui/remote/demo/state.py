@@ -1,0 +1,545 @@
+"""The demo cluster: a mutable, evolving Pacemaker cluster held in memory.
+
+Status is kept the way Pacemaker keeps it, as each node's operation history (the CIB's
+<lrm> section: last op, recurring monitor, last failure per resource) plus transient node
+attributes (fail counts). Roles are read back from that history, so the CIB written from
+this state and crm_mon's view of it cannot disagree. Time comes from an injectable clock and
+every random choice from one seeded random.Random: the same seed and clock give the same
+cluster, which is what tests and UI snapshots need.
+"""
+
+from __future__ import annotations
+
+import heapq
+import random
+import time
+from dataclasses import dataclass, field
+from typing import Callable, Iterator
+
+from tui.remote.demo.model import (
+    BUNDLE,
+    CLUSTER,
+    GUEST,
+    REMOTE,
+    Ban,
+    Bundle,
+    Clone,
+    DemoNode,
+    FenceEvent,
+    Group,
+    LocationRule,
+    Primitive,
+    Resource,
+    Ticket,
+)
+
+PACEMAKER_VERSION = "2.1.5-a3f44794f94"
+FEATURE_SET = "3.16.2"
+LOST_REMOTE = "Lost connection to remote executor"
+
+# op-status values (enum pcmk_exec_status)
+EXEC_DONE, EXEC_ERROR = 0, 4
+# OCF exit codes the demo produces
+OCF_OK, OCF_ERR_GENERIC, OCF_NOT_RUNNING, OCF_RUNNING_PROMOTED = 0, 1, 7, 8
+
+
+@dataclass
+class OpRecord:
+    """One <lrm_rsc_op>."""
+
+    task: str
+    interval_ms: int
+    call: int
+    rc: int
+    when: float
+    status: int = EXEC_DONE
+    exec_ms: int = 0
+    exit_reason: str = ""
+    expected: int | None = None  # the rc the cluster asked for (transition key); default: rc on success
+
+    @property
+    def target_rc(self) -> int:
+        if self.expected is not None:
+            return self.expected
+        return self.rc if self.rc in (OCF_OK, OCF_RUNNING_PROMOTED) else OCF_OK
+
+    @property
+    def key(self) -> str:
+        return f"{self.task}_{self.interval_ms}"
+
+    @property
+    def succeeded(self) -> bool:
+        return self.status == EXEC_DONE and self.rc == self.target_rc
+
+
+@dataclass
+class LrmEntry:
+    """One <lrm_resource>: what one node knows about one resource."""
+
+    rsc: str
+    primitive: Primitive
+    container: str | None = None
+    last: OpRecord | None = None  # <id>_last_0
+    monitor: OpRecord | None = None  # <id>_monitor_<interval>
+    failure: OpRecord | None = None  # <id>_last_failure_0
+
+    @property
+    def role(self) -> str:
+        """The role this history says the resource has here: failed ops do not change it."""
+        ops = sorted((op for op in (self.last, self.monitor) if op and op.succeeded), key=lambda o: o.call)
+        role = "Stopped"
+        for op in ops:
+            if op.task == "stop":
+                role = "Stopped"
+            elif op.task == "start":
+                role = "Unpromoted" if self.promotable else "Started"
+            elif op.task == "promote":
+                role = "Promoted"
+            elif op.task == "demote":
+                role = "Unpromoted"
+        return role
+
+    @property
+    def failed(self) -> bool:
+        """Pacemaker's failed flag: a later start/stop/promote clears a failure, except for a
+        remote connection with reconnect_interval, whose failure holds until it is cleared."""
+        if self.failure is None:
+            return False
+        if self.primitive.agent == "ocf:pacemaker:remote" and "reconnect_interval" in self.primitive.params:
+            return True
+        return self.last is None or self.failure.call > self.last.call
+
+    @property
+    def promotable(self) -> bool:
+        return self.primitive.meta.get("_promotable") == "true"
+
+
+@dataclass(order=True)
+class _Event:
+    at: float
+    seq: int
+    kind: str = field(compare=False)
+    arg: str = field(compare=False, default="")
+
+
+class DemoCluster:
+    """The whole cluster: configuration, status, CIB version, and its scripted life."""
+
+    def __init__(
+        self,
+        name: str,
+        nodes: list[DemoNode],
+        resources: list[Resource],
+        *,
+        seed: int = 0,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.name = name
+        self.nodes: dict[str, DemoNode] = {n.name: n for n in nodes}
+        self.resources = resources
+        self.crm_config: dict[str, str] = {}
+        self.bans: list[Ban] = []
+        self.rules: list[LocationRule] = []
+        self.tickets: list[Ticket] = []
+        self.fence_history: list[FenceEvent] = []
+        self.dc = next(n.name for n in nodes if n.kind == CLUSTER)
+        self.clock = clock
+        self.rng = random.Random(seed)
+        self.now = clock()
+        self.started = self.now
+        self.admin_epoch, self.epoch, self.num_updates = 0, 1, 0
+        self.last_written = self.now
+        self.last_change_user, self.last_change_client, self.last_change_origin = "root", "cibadmin", self.dc
+        self.lrm: dict[str, dict[str, LrmEntry]] = {n.name: {} for n in nodes}
+        self.desired: dict[str, list[tuple[str, str]]] = {}  # lrm id -> [(node, role)]
+        self._calls: dict[str, int] = {}
+        self._events: list[_Event] = []
+        self._seq = 0
+        self.primitives: dict[str, tuple[Primitive, str | None]] = dict(self._expand_primitives())
+
+    # ---- lookups ---------------------------------------------------------------------------
+
+    def _expand_primitives(self) -> Iterator[tuple[str, tuple[Primitive, str | None]]]:
+        """lrm id -> (primitive, container): every concrete resource, implicit ones included."""
+        for res in self.resources:
+            if isinstance(res, Primitive):
+                yield res.id, (res, None)
+            elif isinstance(res, Group):
+                for child in res.children:
+                    yield child.id, (child, None)
+            elif isinstance(res, Clone):
+                if res.promotable:
+                    res.child.meta.setdefault("_promotable", "true")
+                yield res.child.id, (res.child, None)
+            elif isinstance(res, Bundle):
+                for i in range(res.replicas):
+                    for rid, prim, container in bundle_parts(res, i):
+                        yield rid, (prim, container)
+        for node in self.nodes.values():
+            if node.kind == GUEST and node.connection:
+                yield node.connection, (implicit_remote(node), node.container)
+
+    def node(self, name: str) -> DemoNode | None:
+        return self.nodes.get(name)
+
+    def entry(self, node: str, rsc: str) -> LrmEntry | None:
+        return self.lrm.get(node, {}).get(rsc)
+
+    def where(self, rsc: str) -> list[tuple[str, str]]:
+        """[(node, role)] where this lrm resource is active, in node order."""
+        found = []
+        for node in self.nodes:
+            if not self.node_online(node):
+                continue
+            entry = self.lrm[node].get(rsc)
+            if entry is not None and entry.role != "Stopped":
+                found.append((node, entry.role))
+        return found
+
+    def node_online(self, name: str) -> bool:
+        """Cluster nodes always are; the others while their connection (and container) runs."""
+        node = self.nodes[name]
+        if node.kind == CLUSTER:
+            return True
+        if node.connection is None or (node.container and not self.hosts_of(node.container)):
+            return False
+        return any(not self.lrm[h][node.connection].failed for h in self.hosts_of(node.connection))
+
+    def unclean(self, name: str) -> bool:
+        """A remote whose connection failed and is not cleared yet must be fenced before reuse."""
+        node = self.nodes[name]
+        if node.kind != REMOTE or node.connection is None:
+            return False
+        return any(e.failed for n in self.nodes if (e := self.lrm[n].get(node.connection)))
+
+    def standby(self, name: str) -> bool:
+        return self.nodes[name].attrs.get("standby", "off") in ("on", "true", "yes", "1")
+
+    def maintenance(self, name: str) -> bool:
+        """Node maintenance; a remote/guest/bundle node is also in maintenance when its
+        connection is unmanaged (cluster maintenance-mode, or its host in maintenance)."""
+        if self.nodes[name].attrs.get("maintenance", "off") in ("on", "true", "yes", "1"):
+            return True
+        conn = self.nodes[name].connection
+        if self.nodes[name].kind == CLUSTER or conn is None:
+            return False
+        return self.maintenance_mode or any(self.maintenance(h) for h in self.hosts_of(conn))
+
+    def hosts_of(self, rsc: str) -> list[str]:
+        """Cluster nodes whose history says the resource is active there (connections, containers)."""
+        return [n for n, d in self.nodes.items() if d.kind == CLUSTER
+                and (e := self.lrm[n].get(rsc)) is not None and e.role != "Stopped"]
+
+    def hosted(self, node: str) -> list[str]:
+        """Guest and bundle nodes whose connection runs on this cluster node."""
+        return [n for n, d in self.nodes.items() if d.kind in (GUEST, BUNDLE) and d.connection
+                and node in self.hosts_of(d.connection)]
+
+    @property
+    def maintenance_mode(self) -> bool:
+        return self.crm_config.get("maintenance-mode", "false") == "true"
+
+    # ---- version bookkeeping -----------------------------------------------------------------
+
+    def _status_changed(self) -> None:
+        self.num_updates += 1
+
+    def _config_changed(self, client: str, user: str = "root", origin: str | None = None) -> None:
+        self.epoch += 1
+        self.num_updates = 0
+        self.last_written = self.now
+        self.last_change_client, self.last_change_user = client, user
+        self.last_change_origin = origin or self.dc
+
+    # ---- operation history -------------------------------------------------------------------
+
+    def _call(self, node: str) -> int:
+        self._calls[node] = self._calls.get(node, 0) + 1
+        return self._calls[node]
+
+    def _entry(self, node: str, rsc: str) -> LrmEntry:
+        entries = self.lrm[node]
+        if rsc not in entries:
+            prim, container = self.primitives[rsc]
+            entries[rsc] = LrmEntry(rsc, prim, container)
+        return entries[rsc]
+
+    def run_op(self, node: str, rsc: str, task: str, when: float, *, rc: int = OCF_OK) -> OpRecord:
+        entry = self._entry(node, rsc)
+        op = OpRecord(task, 0, self._call(node), rc, when, exec_ms=self.rng.randint(5, 900))
+        entry.last = op
+        if task == "stop":
+            entry.monitor = None
+        else:
+            role = "Promoted" if task == "promote" else None
+            interval = entry.primitive.monitor_ms(role) or entry.primitive.monitor_ms()
+            if interval:
+                mon_rc = OCF_RUNNING_PROMOTED if task == "promote" else OCF_OK
+                entry.monitor = OpRecord("monitor", interval, self._call(node), mon_rc, when, exec_ms=self.rng.randint(5, 60))
+        return op
+
+    def start(self, rsc: str, node: str, role: str = "Started", when: float | None = None) -> None:
+        when = self.now if when is None else when
+        self.run_op(node, rsc, "start", when)
+        if role == "Promoted":
+            self.run_op(node, rsc, "promote", when + 1)
+
+    def stop(self, rsc: str, node: str, when: float | None = None) -> None:
+        if self.entry(node, rsc) is not None:
+            self.run_op(node, rsc, "stop", self.now if when is None else when)
+
+    def fail(self, rsc: str, node: str, *, rc: int, reason: str = "", status: int = EXEC_DONE, when: float | None = None) -> None:
+        """A recurring monitor reports failure: recorded as last failure plus a fail count."""
+        when = self.now if when is None else when
+        entry = self._entry(node, rsc)
+        interval = entry.monitor.interval_ms if entry.monitor else (entry.primitive.monitor_ms() or 10_000)
+        expected = OCF_RUNNING_PROMOTED if entry.role == "Promoted" else OCF_OK
+        op = OpRecord("monitor", interval, self._call(node), rc, when, status=status, exit_reason=reason,
+                      expected=expected)
+        entry.monitor = op
+        entry.failure = op
+        key = f"{rsc}#{op.key}"
+        attrs = self.nodes[node].transient
+        attrs[f"fail-count-{key}"] = str(int(attrs.get(f"fail-count-{key}", "0")) + 1)
+        attrs[f"last-failure-{key}"] = str(int(when))
+
+    def fail_count(self, node: str, rsc: str) -> tuple[int, float | None]:
+        total, last = 0, None
+        for name, value in self.nodes[node].transient.items():
+            if name.startswith(f"fail-count-{rsc}#"):
+                total += int(value)
+            elif name.startswith(f"last-failure-{rsc}#"):
+                last = max(last or 0, float(value))
+        return total, last
+
+    def clear_failures(self, rsc: str | None = None, node: str | None = None) -> list[tuple[str, str]]:
+        """What `crm_resource --cleanup` forgets; returns the (resource, node) pairs cleaned."""
+        cleaned = []
+        for name in [node] if node else list(self.nodes):
+            attrs = self.nodes[name].transient
+            for rid, entry in self.lrm[name].items():
+                if rsc is not None and rid != rsc:
+                    continue
+                count, _ = self.fail_count(name, rid)
+                if entry.failure is None and not count:
+                    continue
+                if entry.failure is not None and entry.monitor is entry.failure:
+                    entry.monitor = None
+                entry.failure = None
+                for key in [k for k in attrs if k.startswith((f"fail-count-{rid}#", f"last-failure-{rid}#"))]:
+                    del attrs[key]
+                cleaned.append((rid, name))
+        return cleaned
+
+    # ---- placement ---------------------------------------------------------------------------
+
+    def place(self, rsc: str, node: str, role: str = "Started", when: float | None = None) -> None:
+        """Desire and start: the demo's scheduler is this explicit list."""
+        self.desired.setdefault(rsc, [])
+        self.desired[rsc] = [(n, r) for n, r in self.desired[rsc] if n != node] + [(node, role)]
+        self.start(rsc, node, role, when)
+
+    def can_run(self, node: str) -> bool:
+        return self.node_online(node) and not self.standby(node)
+
+    def _resources_on(self, node: str) -> list[str]:
+        return [rid for rid, entry in self.lrm[node].items() if entry.role != "Stopped"]
+
+    def _movable(self, rsc: str) -> list[str]:
+        """Where a resource may go instead (cluster nodes, for single-instance resources)."""
+        if any(isinstance(r, Clone) and r.child.id == rsc for r in self.resources):
+            return []
+        if any(isinstance(r, Bundle) and rsc.startswith(r.id) for r in self.resources):
+            return []
+        prim, container = self.primitives[rsc]
+        if prim.meta.get("_pinned") or container:
+            return []
+        banned = {b.node for b in self.bans if b.rsc in (rsc, self.parent_of(rsc))}
+        return [n for n, d in self.nodes.items() if d.kind == CLUSTER and n not in banned and self.can_run(n)]
+
+    def parent_of(self, rsc: str) -> str | None:
+        for res in self.resources:
+            if isinstance(res, Group) and any(c.id == rsc for c in res.children):
+                return res.id
+            if isinstance(res, Clone) and res.child.id == rsc:
+                return res.id
+        return None
+
+    def evacuate(self, node: str) -> None:
+        """Standby: stop everything on the node, move what may move to another node.
+
+        Guests and bundle replicas hosted there go down with it, their own resources first."""
+        for guest in self.hosted(node):
+            for rid in reversed(self._resources_on(guest)):
+                self.stop(rid, guest)
+        moved: dict[str, str] = {}
+        for rid in reversed(self._resources_on(node)):
+            self.stop(rid, node)
+            targets = self._movable(rid)
+            if not targets:
+                continue
+            group = self.parent_of(rid)
+            target = moved.get(group) if group else None
+            target = target or targets[0]
+            if group:
+                moved[group] = target
+            role = next((r for n, r in self.desired.get(rid, []) if n == node), "Started")
+            self.desired[rid] = [(n, r) for n, r in self.desired.get(rid, []) if n != node]
+            self.place(rid, target, role)
+        self._settle()
+
+    def _settle(self) -> None:
+        """Start what is desired on nodes that can run it (and stop it where they cannot)."""
+        for rid, places in self.desired.items():
+            for node, role in places:
+                entry = self.entry(node, rid)
+                running = entry is not None and entry.role != "Stopped"
+                if self.can_run(node) and not running and not (entry and entry.failed):
+                    self.start(rid, node, role)
+                elif not self.can_run(node) and running and self.node_online(node):
+                    self.stop(rid, node)
+
+    # ---- the actions the console can take --------------------------------------------------
+
+    def set_node_attr(self, node: str, name: str, value: str | None, client: str = "crm_attribute") -> bool:
+        """Permanent node attribute; returns whether anything changed."""
+        attrs = self.nodes[node].attrs
+        if value is None:
+            if name not in attrs:
+                return False
+            del attrs[name]
+        else:
+            if attrs.get(name) == value:
+                return False
+            attrs[name] = value
+        self._config_changed(client)
+        if name == "standby":
+            if self.standby(node):
+                self.evacuate(node)
+            else:
+                self._settle()
+            self._status_changed()
+        return True
+
+    def set_cluster_option(self, name: str, value: str | None, client: str = "crm_attribute") -> bool:
+        if value is None:
+            if name not in self.crm_config:
+                return False
+            del self.crm_config[name]
+        else:
+            if self.crm_config.get(name) == value:
+                return False
+            self.crm_config[name] = value
+        self._config_changed(client)
+        return True
+
+    def cleanup(self, rsc: str | None = None, node: str | None = None) -> list[tuple[str, str]]:
+        cleaned = self.clear_failures(rsc, node)
+        if cleaned:
+            self._settle()
+            self._status_changed()
+        return cleaned
+
+    # ---- life ----------------------------------------------------------------------------------
+
+    def schedule(self, at: float, kind: str, arg: str = "") -> None:
+        self._seq += 1
+        heapq.heappush(self._events, _Event(at, self._seq, kind, arg))
+
+    def tick(self, now: float | None = None) -> int:
+        """Advance to `now` (default: the clock), running every event due; returns how many."""
+        now = self.clock() if now is None else now
+        done = 0
+        while self._events and self._events[0].at <= now:
+            event = heapq.heappop(self._events)
+            self.now = max(self.now, event.at)
+            getattr(self, f"_on_{event.kind}")(event.arg)
+            done += 1
+        self.now = max(self.now, now)
+        return done
+
+    def _on_remote_drop(self, _: str) -> None:
+        self.schedule(self.now + self.rng.uniform(30, 60), "remote_drop")
+        candidates = [n for n, d in self.nodes.items() if d.kind == REMOTE and self.node_online(n)]
+        if not candidates or self.maintenance_mode:
+            return
+        self.drop_remote(self.rng.choice(candidates))
+
+    def drop_remote(self, name: str) -> None:
+        """pacemaker-remoted went away: failed connection, node offline, retry after reconnect_interval."""
+        node = self.nodes[name]
+        conn = node.connection
+        host = next((h for h, _ in self.where(conn)), None)
+        if host is None:
+            return
+        self.fail(conn, host, rc=OCF_ERR_GENERIC, reason=LOST_REMOTE, status=EXEC_ERROR)
+        self.stop(conn, host, when=self.now + 1)
+        self.lrm[name].clear()  # the controller erases a lost remote node's history
+        prim, _ = self.primitives[conn]
+        delay = int(prim.params.get("reconnect_interval", "60s").rstrip("s"))
+        self.schedule(self.now + delay, "remote_reconnect", name)
+        self._status_changed()
+
+    def _on_remote_reconnect(self, name: str) -> None:
+        conn = self.nodes[name].connection
+        host = next((n for n, r in self.desired.get(conn, []) if self.can_run(n)), None)
+        if host is None:
+            self.schedule(self.now + 10, "remote_reconnect", name)
+            return
+        # the failure has expired (reconnect_interval passed): Pacemaker clears it and retries
+        self.clear_failures(conn, None)
+        self.start(conn, host)
+        self._settle()
+        self._status_changed()
+
+    FLAKY = ("web-server", "memcached", "redis", "worker", "httpd")
+
+    def _on_resource_fail(self, _: str) -> None:
+        self.schedule(self.now + self.rng.uniform(40, 90), "resource_fail")
+        if self.maintenance_mode:
+            return
+        running = [(rid, n) for rid in self.FLAKY for n, _ in self.where(rid) if not self.maintenance(n)]
+        if not running:
+            return
+        rid, node = self.rng.choice(running)
+        self.fail(rid, node, rc=OCF_NOT_RUNNING)
+        self.schedule(self.now + self.rng.uniform(3, 8), "resource_recover", f"{rid}@{node}")
+        self._status_changed()
+
+    def _on_resource_recover(self, arg: str) -> None:
+        rid, _, node = arg.partition("@")
+        entry = self.entry(node, rid)
+        if entry is None or not self.node_online(node):
+            return
+        role = next((r for n, r in self.desired.get(rid, []) if n == node), "Started")
+        self.stop(rid, node)
+        if self.can_run(node):
+            self.start(rid, node, role, when=self.now + 1)
+        self._status_changed()
+
+    def start_life(self, first_drop: float | None = None, first_failure: float | None = None) -> None:
+        """Schedule the first remote drop and resource failure (each reschedules itself)."""
+        self.schedule(first_drop if first_drop is not None else self.now + self.rng.uniform(30, 60), "remote_drop")
+        self.schedule(first_failure if first_failure is not None else self.now + self.rng.uniform(40, 90), "resource_fail")
+
+
+def bundle_parts(bundle: Bundle, i: int) -> list[tuple[str, Primitive, str | None]]:
+    """The concrete resources of one bundle replica, in crm_mon's order: ip, child, container, remote."""
+    parts: list[tuple[str, Primitive, str | None]] = []
+    ip_id = bundle.ip_id(i)
+    if ip_id:
+        ip = Primitive(ip_id, "ocf", "IPaddr2", "heartbeat", {"ip": bundle.ip(i) or "", "cidr_netmask": "32"},
+                       ops=())
+        parts.append((ip_id, ip, None))
+    parts.append((bundle.child.id, bundle.child, None))
+    cid = bundle.container_id(i)
+    parts.append((cid, Primitive(cid, "ocf", bundle.runtime, "heartbeat", {"image": bundle.image}), None))
+    rid = bundle.remote_id(i)
+    remote = Primitive(rid, "ocf", "remote", "pacemaker", {"addr": bundle.ip(i) or cid, "port": str(bundle.control_port)})
+    parts.append((rid, remote, cid))
+    return parts
+
+
+def implicit_remote(node: DemoNode) -> Primitive:
+    """The ocf:pacemaker:remote resource Pacemaker creates for a guest node."""
+    return Primitive(node.connection or node.name, "ocf", "remote", "pacemaker", {"addr": node.address})
