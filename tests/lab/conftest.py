@@ -1,0 +1,1 @@
+from tests.lab.fixtures import lab, lab3  # noqa: F401  (session fixtures for tests/lab/)

@@ -1,0 +1,133 @@
+"""The lab harness against a real Pacemaker (2.1.5 and 3.0.0): what the console's lab tests
+rely on. Each test leaves the lab healthy (or the next one's ensure_healthy() repairs it)."""
+
+from __future__ import annotations
+
+import subprocess
+
+import pytest
+
+from tests.lab.crmmon import Status
+from tests.lab.lab import Lab
+
+pytestmark = pytest.mark.lab
+
+VERSIONS = {"lab": "2.1.5", "lab3": "3.0.0"}
+
+
+@pytest.fixture(params=sorted(VERSIONS))
+def anylab(request) -> Lab:
+    lab = request.getfixturevalue(request.param)
+    lab.ensure_healthy()
+    return lab
+
+
+def _dc_version(st: Status) -> str:
+    from lxml import etree
+
+    dc = etree.fromstring(st.raw.encode()).find("summary/current_dc")
+    return dc.get("version", "")
+
+
+def test_cluster_remote_and_guest_nodes_are_online_with_their_resources(anylab, request):
+    st = anylab.status()
+    assert _dc_version(st).startswith(VERSIONS[request.node.callspec.params["anylab"]])
+    assert st.nodes["node1"].type == "member" and st.nodes["node1"].online
+    assert st.nodes["rn1"].type == "remote" and st.node_up("rn1")
+    assert st.nodes["gn1"].type == "remote" and st.node_up("gn1")
+    # a guest is a remote node whose connection lives inside a container resource
+    assert st.nodes["gn1"].id_as_resource == "gn1-container"
+    assert st.nodes["rn1"].id_as_resource is None
+    assert st.resources["rn1"].agent == "ocf:pacemaker:remote"
+    assert st.running_on("gn1-container") == ("node1",)
+    for node in ("node1", "rn1", "gn1"):
+        assert st.running_on(f"dummy-{node}") == (node,)
+
+
+def _ssh(lab: Lab, node: str, argv: list[str], known_hosts=None) -> subprocess.CompletedProcess:
+    info = lab.nodes[node]
+    return subprocess.run(
+        ["ssh", "-i", str(lab.ssh_key), "-p", str(info.port), "-o", "BatchMode=yes",
+         "-o", "StrictHostKeyChecking=yes", "-o", "GlobalKnownHostsFile=/dev/null",
+         "-o", f"UserKnownHostsFile={known_hosts or lab.known_hosts}",
+         "-o", "ConnectTimeout=10", f"root@{info.address}", *argv],
+        capture_output=True, text=True, timeout=30, stdin=subprocess.DEVNULL)
+
+
+def test_every_node_answers_ssh_as_itself_with_host_key_checking(anylab, tmp_path):
+    for node in anylab.nodes:
+        res = _ssh(anylab, node, ["hostname"])
+        assert res.returncode == 0, res.stderr
+        assert res.stdout.strip() == node
+    empty = tmp_path / "known_hosts"
+    empty.write_text("")
+    refused = _ssh(anylab, "node1", ["hostname"], known_hosts=empty)
+    assert refused.returncode != 0
+    assert "Host key verification failed" in refused.stderr
+
+
+def test_crm_mon_over_ssh_on_the_cluster_node_sees_the_whole_cluster(anylab):
+    res = _ssh(anylab, "node1", ["crm_mon", "-1", "--output-as=xml"])
+    assert res.returncode == 0, res.stderr
+    assert 'name="rn1"' in res.stdout and 'name="gn1"' in res.stdout
+
+
+def test_run_on_runs_inside_the_node(anylab):
+    res = anylab.run_on("rn1", ["hostname"])
+    assert (res.returncode, res.stdout.strip()) == (0, "rn1")
+    # each node has its own /run: rn1's Dummy state file is not visible on gn1
+    assert anylab.run_on("rn1", ["test", "-e", "/run/Dummy-dummy-rn1.state"]).returncode == 0
+    assert anylab.run_on("gn1", ["test", "-e", "/run/Dummy-dummy-rn1.state"]).returncode != 0
+
+
+def test_killed_remoted_takes_the_remote_offline_until_restarted(anylab):
+    anylab.stop_remoted("rn1")
+    st = anylab.wait_until("rn1 offline", lambda s: not s.nodes["rn1"].online, timeout=30)
+    assert any(f["op_key"].startswith("rn1_") and
+               f.get("exitreason") == "Lost connection to remote executor"
+               for f in st.failures), st.failures
+    anylab.start_remoted("rn1")
+    st = anylab.wait_all_up(timeout=60)
+    assert st.running_on("dummy-rn1") == ("rn1",)
+
+
+def test_stopped_container_takes_the_guest_offline_until_started(anylab):
+    n1 = anylab.node("node1")
+    set_role = ["crm_resource", "--resource", "gn1-container", "--meta", "--set-parameter",
+                "target-role", "--parameter-value"]
+    assert n1.run([*set_role, "Stopped"]).returncode == 0
+    st = anylab.wait_until("gn1 offline, its container stopped",
+                           lambda s: not s.node_up("gn1") and not s.running_on("gn1-container"),
+                           timeout=60)
+    assert "gn1" not in st.running_on("dummy-gn1")  # moved away or stopped
+    assert n1.run([*set_role, "Started"]).returncode == 0
+    anylab.wait_all_up(timeout=60)
+
+
+def test_failed_container_is_recovered_and_the_guest_returns(anylab):
+    res = anylab.run_on("node1", ["crm_resource", "--fail", "--resource", "gn1-container",
+                                  "--node", "node1"])
+    assert res.returncode == 0, res.stderr
+    st = anylab.wait_until("the container's failure recorded",
+                           lambda s: any(f["op_key"].startswith("gn1-container") for f in
+                                         s.failures), timeout=30)
+    assert st.nodes["gn1"].id_as_resource == "gn1-container"
+    anylab.wait_all_up(timeout=60)
+
+
+def test_killed_guest_remoted_takes_the_guest_offline_until_restarted(anylab):
+    anylab.stop_remoted("gn1")
+    st = anylab.wait_until("gn1 offline", lambda s: not s.nodes["gn1"].online, timeout=30)
+    assert any(f["op_key"].startswith("gn1_") for f in st.failures), st.failures
+    anylab.start_remoted("gn1")
+    anylab.wait_all_up(timeout=90)
+
+
+def test_console_config_names_every_node_with_its_kind(anylab):
+    from tui.config import load_config
+
+    cluster = load_config(anylab.config_path).cluster(anylab.cluster_name)
+    kinds = {n.name: (n.kind, n.host, n.port) for n in cluster.nodes}
+    assert kinds == {name: (i.kind, i.address, i.port) for name, i in anylab.nodes.items()}
+    node1 = cluster.node("node1")
+    assert node1.known_hosts == anylab.known_hosts and node1.identity_file == anylab.ssh_key
