@@ -1,0 +1,139 @@
+"""`pcmk-console run [--cluster C] [--nodes SEL] [--timeout S] -- COMMAND...`: ad-hoc fan-out.
+
+Runs one argv on many nodes at once through the worker pool (so every execution is in the
+action log) and prints each host's result as it arrives, pssh-style. The console cannot tell
+what an ad-hoc command does, so it counts as a change: read-only mode refuses it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shlex
+import sys
+import time
+from dataclasses import replace
+from typing import Any, Iterable, TextIO
+
+from tui.config import ConfigError
+from tui.exitcodes import ExitCode
+from tui.remote.actionlog import ActionLog
+from tui.remote.hosts import transports_for
+from tui.remote.pool import WorkerPool
+from tui.remote.transport import CommandResult, ReadOnlyError
+
+KIND_SELECTORS = ("cluster", "remote", "guest")
+# snapshot node kinds (tui.pacemaker.model.NodeKind values) -> selector
+_SNAPSHOT_KINDS = {"cluster": "cluster", "remote": "remote", "guest": "guest", "bundle": "guest"}
+
+
+class TargetError(ValueError):
+    pass
+
+
+def resolve_targets(cluster: Any, selector: str | Iterable[str] = "all", snapshot: Any = None):
+    """The nodes (tui.config.NodeConfig) that `selector` names, in config order.
+
+    selector: "all", "cluster", "remote", "guest", or node names (a list, or one string
+    with commas). Nodes the cluster reports (snapshot) but the config does not list are
+    reached at their CIB address with the cluster's ssh defaults.
+    """
+    nodes = {n.name: n for n in cluster.nodes}
+    kinds = {n.name: n.kind for n in cluster.nodes}
+    if snapshot is not None:
+        for node in snapshot.nodes:
+            kind = _SNAPSHOT_KINDS.get(str(node.kind))
+            if kind is None or node.name in nodes:
+                continue  # ping nodes run nothing; configured nodes keep their own settings
+            nodes[node.name] = replace(cluster.node_for_address(node.name, node.address), kind=kind)
+            kinds[node.name] = kind
+
+    words = [selector] if isinstance(selector, str) else list(selector)
+    names = [w.strip() for word in words for w in word.split(",") if w.strip()]
+    if not names:
+        raise TargetError("--nodes: empty node selection")
+    chosen: list[str] = []
+    for name in names:
+        if name == "all":
+            matches = list(nodes)
+        elif name in KIND_SELECTORS:
+            matches = [n for n in nodes if kinds[n] == name]
+        elif name in nodes:
+            matches = [name]
+        else:
+            known = ", ".join(nodes) or "none"
+            raise TargetError(
+                f"--nodes: no node named {name!r} in cluster {cluster.name!r} "
+                f"(known: {known}; or all, cluster, remote, guest)"
+            )
+        chosen += [m for m in matches if m not in chosen]
+    if not chosen:
+        raise TargetError(f"--nodes {','.join(names)}: no such nodes in cluster {cluster.name!r}")
+    return tuple(nodes[n] for n in chosen)
+
+
+def format_result(number: int, result: CommandResult) -> str:
+    """pssh's layout: `[1] 12:00:01 [SUCCESS] host`, then the output."""
+    stamp = time.strftime("%H:%M:%S", time.localtime(result.ended))
+    if result.ok:
+        head = f"[{number}] {stamp} [SUCCESS] {result.host}"
+    elif result.exit_status is not None:
+        head = f"[{number}] {stamp} [FAILURE] {result.host} exit {result.exit_status}"
+        if result.error:
+            head += f": {result.error}"
+    else:
+        head = f"[{number}] {stamp} [FAILURE] {result.host}: {result.error or 'no exit status'}"
+    lines = [head]
+    if result.stdout:
+        lines.append(_text(result.stdout, result.stdout_spill))
+    if result.stderr:
+        lines.append("Stderr: " + _text(result.stderr, result.stderr_spill))
+    return "\n".join(lines)
+
+
+def _text(data: bytes, spill: str | None) -> str:
+    text = data.decode("utf-8", "replace").rstrip("\n")
+    if spill:
+        text += f"\n[output cut at {len(data)} bytes; all of it is in {spill}]"
+    return text
+
+
+async def main(args: argparse.Namespace, config: Any, *, out: TextIO | None = None,
+               log: ActionLog | None = None) -> int:
+    """args: cluster (str|None), nodes (str, default "all"), timeout (float|None),
+    command (list[str], a leading "--" is dropped), read_only (bool, optional)."""
+    out = out or sys.stdout
+    command = list(getattr(args, "command", None) or [])
+    if command[:1] == ["--"]:
+        command = command[1:]
+    if not command:
+        print("pcmk-console run: no command given (pcmk-console run -- COMMAND ...)", file=sys.stderr)
+        return ExitCode.USAGE
+    try:
+        cluster = config.cluster(getattr(args, "cluster", None))
+        targets = resolve_targets(cluster, getattr(args, "nodes", None) or "all",
+                                  getattr(args, "snapshot", None))
+    except (ConfigError, ValueError, LookupError) as exc:
+        print(f"pcmk-console run: {exc}", file=sys.stderr)
+        return ExitCode.USAGE
+
+    read_only = bool(config.read_only or cluster.read_only or getattr(args, "read_only", False))
+    pool = WorkerPool(transports_for(targets, cluster.ssh), log or ActionLog(), read_only=read_only)
+    failed = 0
+    try:
+        number = 0
+        async for result in pool.fan_out(
+            [t.name for t in targets],
+            command,
+            purpose=f"pcmk-console run: {shlex.join(command)}",
+            mutates=True,
+            timeout=getattr(args, "timeout", None),
+        ):
+            number += 1
+            failed += not result.ok
+            print(format_result(number, result), file=out, flush=True)
+    except ReadOnlyError as exc:
+        print(f"pcmk-console run: {exc}", file=sys.stderr)
+        return ExitCode.READ_ONLY
+    finally:
+        await pool.close()
+    return ExitCode.FAILED if failed else ExitCode.OK
