@@ -1,0 +1,261 @@
+"""The command lines a demo host answers, emulated against the DemoCluster.
+
+`execute(state, host, argv)` returns (exit status, stdout, stderr) as the real tools would:
+the refresh batch script, crm_mon, cibadmin, the crm_attribute / crm_resource actions the
+console's Plans run, and a few harmless shell commands. Anything else is exit 127.
+Messages and exit codes follow Pacemaker 2.1.5 (checked by hand against it, CIB_file mode).
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Callable, Sequence
+
+from tui.pacemaker import commands, refresh
+from tui.remote.demo import cib, render
+from tui.remote.demo.model import CLUSTER, Bundle, Clone, Group
+from tui.remote.demo.state import DemoCluster, bundle_parts
+
+Result = tuple[int, str, str]
+
+# Pacemaker exit codes (crm_exit_t)
+EX_OK, EX_USAGE, EX_NOSUCH, EX_DISCONNECT, EX_NOT_FOUND = 0, 64, 105, 102, 127
+SUPPORTED = "crm_mon, cibadmin, crm_attribute, crm_resource, hostname, uptime, echo, true"
+NOT_CONNECTED = (
+    "Could not connect to the CIB: Transport endpoint is not connected\n"
+    "Init failed, could not perform requested operations\n"
+)
+
+
+def execute(state: DemoCluster, host: str, argv: Sequence[str]) -> Result:
+    argv = tuple(argv)
+    if not argv:
+        return EX_USAGE, "", "demo: empty command\n"
+    if refresh.is_refresh(argv):
+        return _refresh(state, host, argv)
+    handler = _HANDLERS.get(argv[0])
+    if handler is None:
+        return EX_NOT_FOUND, "", f"sh: 1: {argv[0]}: not found (the demo cluster answers {SUPPORTED})\n"
+    return handler(state, host, argv[1:])
+
+
+# ---- cluster tools ----------------------------------------------------------------------
+
+
+def _connected(state: DemoCluster, host: str) -> bool:
+    """Cluster tools work on cluster nodes, and on remote/guest nodes while they are connected."""
+    node = state.node(host)
+    return node is None or node.kind == CLUSTER or state.node_online(host)
+
+
+def _crm_mon(state: DemoCluster, host: str, args: tuple[str, ...]) -> Result:
+    wanted = {"--output-as=xml", "-1", "--one-shot", "-r", "--inactive"}
+    if "--output-as=xml" not in args or any(a not in wanted for a in args):
+        return EX_USAGE, "", "crm_mon: the demo cluster answers only `crm_mon --one-shot --inactive --output-as=xml`\n"
+    if not _connected(state, host):
+        request = " ".join(("crm_mon",) + args)
+        xml = (f'<pacemaker-result api-version="{render.API_VERSION}" request="{request}">\n'
+               f'  <status code="{EX_DISCONNECT}" message="Not connected">\n'
+               "    <errors>\n      <error>crm_mon: Error: cluster is not available on this node</error>\n"
+               "    </errors>\n  </status>\n</pacemaker-result>\n")
+        return EX_DISCONNECT, xml, ""
+    return EX_OK, render.crm_mon_xml(state) + "\n", ""
+
+
+def _cibadmin(state: DemoCluster, host: str, args: tuple[str, ...]) -> Result:
+    query = {"--query", "-Q"} & set(args)
+    rest = [a for a in args if a not in ("--query", "-Q")]
+    if not query or rest not in (["--no-children"], ["--scope=configuration"], ["-o", "configuration"],
+                                 ["--scope", "configuration"], []):
+        return EX_USAGE, "", "cibadmin: the demo cluster answers only --query [--no-children | --scope=configuration]\n"
+    if not _connected(state, host):
+        return EX_DISCONNECT, "", NOT_CONNECTED
+    if rest == ["--no-children"]:
+        return EX_OK, cib.version_text(state) + "\n", ""
+    if rest:
+        return EX_OK, cib.configuration_text(state) + "\n", ""
+    return EX_OK, cib.to_text(cib.full_cib(state)) + "\n", ""
+
+
+def _options(args: tuple[str, ...], spec: dict[str, str], flags: dict[str, str]) -> dict[str, str] | str:
+    """Tiny getopt: spec maps option spellings to names taking a value, flags to bare names."""
+    out: dict[str, str] = {}
+    i = 0
+    while i < len(args):
+        arg = args[i]
+        name, eq, value = arg.partition("=")
+        if name in spec:
+            if not eq:
+                if i + 1 >= len(args):
+                    return f"option {arg} needs a value"
+                i += 1
+                value = args[i]
+            out[spec[name]] = value
+        elif arg in flags:
+            out[flags[arg]] = ""
+        else:
+            return f"unknown option {arg!r}"
+        i += 1
+    return out
+
+
+_ATTR_SPEC = {"--node": "node", "-N": "node", "--name": "name", "-n": "name", "--update": "update",
+              "-v": "update", "--type": "type", "-t": "type", "--lifetime": "lifetime", "-l": "lifetime"}
+_ATTR_FLAGS = {"--delete": "delete", "-D": "delete", "--query": "query", "-G": "query", "--quiet": "quiet",
+               "-q": "quiet"}
+
+
+def _crm_attribute(state: DemoCluster, host: str, args: tuple[str, ...]) -> Result:
+    opts = _options(args, _ATTR_SPEC, _ATTR_FLAGS)
+    if isinstance(opts, str):
+        return EX_USAGE, "", f"crm_attribute: {opts}\n"
+    if "name" not in opts:
+        return EX_USAGE, "", "crm_attribute: Error: must specify attribute name (--name)\n"
+    if not _connected(state, host):
+        return EX_DISCONNECT, "", NOT_CONNECTED
+    name = opts["name"]
+    scope = opts.get("type", "nodes" if "node" in opts else "crm_config")
+    if scope == "crm_config":
+        return _cluster_option(state, name, opts)
+    if scope not in ("nodes", "status"):
+        return EX_USAGE, "", f"crm_attribute: the demo cluster supports --type nodes or crm_config, not {scope!r}\n"
+    node_name = opts.get("node", host)
+    node = state.node(node_name)
+    if node is None:
+        return EX_NOSUCH, "", f"crm_attribute: Could not map name={node_name} to a UUID\n"
+    if "query" in opts:
+        if name not in node.attrs:
+            return EX_NOSUCH, "", "Error performing operation: No such device or address\n"
+        return EX_OK, f"scope=nodes  name={name} value={node.attrs[name]}\n", ""
+    if "delete" in opts:
+        if state.set_node_attr(node_name, name, None):
+            return EX_OK, f"Deleted nodes attribute: id=nodes-{node.id}-{name} name={name}\n", ""
+        return EX_OK, "", ""
+    if "update" in opts:
+        state.set_node_attr(node_name, name, opts["update"])
+        return EX_OK, "", ""
+    return EX_USAGE, "", "crm_attribute: nothing to do (use --update, --delete or --query)\n"
+
+
+def _cluster_option(state: DemoCluster, name: str, opts: dict[str, str]) -> Result:
+    if "query" in opts:
+        if name not in state.crm_config:
+            return EX_NOSUCH, "", "Error performing operation: No such device or address\n"
+        return EX_OK, f"scope=crm_config  name={name} value={state.crm_config[name]}\n", ""
+    if "delete" in opts:
+        if state.set_cluster_option(name, None):
+            return EX_OK, f"Deleted crm_config option: id=cib-bootstrap-options-{name} name={name}\n", ""
+        return EX_OK, "", ""
+    if "update" in opts:
+        state.set_cluster_option(name, opts["update"])
+        return EX_OK, "", ""
+    return EX_USAGE, "", "crm_attribute: nothing to do (use --update, --delete or --query)\n"
+
+
+_RSC_SPEC = {"--resource": "resource", "-r": "resource", "--node": "node", "-N": "node"}
+_RSC_FLAGS = {"--cleanup": "cleanup", "-C": "cleanup"}
+
+
+def _crm_resource(state: DemoCluster, host: str, args: tuple[str, ...]) -> Result:
+    opts = _options(args, _RSC_SPEC, _RSC_FLAGS)
+    if isinstance(opts, str):
+        return EX_USAGE, "", f"crm_resource: {opts}\n"
+    if "cleanup" not in opts:
+        return EX_USAGE, "", "crm_resource: the demo cluster supports only --cleanup [--resource R] [--node N]\n"
+    if not _connected(state, host):
+        return EX_DISCONNECT, "", NOT_CONNECTED
+    rsc, node = opts.get("resource"), opts.get("node")
+    if rsc is not None and rsc not in state.primitives and not _is_collective(state, rsc):
+        return EX_NOSUCH, "", f"crm_resource: Resource '{rsc}' not found\nError performing operation: No such object\n"
+    if node is not None and state.node(node) is None:
+        return EX_NOSUCH, "", f"crm_resource: Node '{node}' not found\nError performing operation: No such object\n"
+    members = _members(state, rsc)
+    cleaned = []
+    for rid in members:
+        cleaned += state.cleanup(rid, node)
+    if rsc is None:
+        where = f"on {node}" if node else "on all nodes"
+        out = f"Cleaned up all resources {where}\n"
+        replies = 1
+    else:
+        nodes = [node] if node else [n for n in state.nodes if any(rid in state.lrm[n] for rid in members)]
+        out = "".join(f"Cleaned up {rsc} on {n}\n" for n in nodes)
+        replies = max(1, len(nodes))
+    noun = "reply" if replies == 1 else "replies"
+    out += f"Waiting for {replies} {noun} from the controller{'.' * replies} OK\n"
+    return EX_OK, out, ""
+
+
+def _is_collective(state: DemoCluster, rsc: str) -> bool:
+    return any(r.id == rsc for r in state.resources)
+
+
+def _members(state: DemoCluster, rsc: str | None) -> list[str | None]:
+    """The lrm ids a cleanup of `rsc` touches (None: everything)."""
+    if rsc is None:
+        return [None]
+    if rsc in state.primitives:
+        return [rsc]
+    for res in state.resources:
+        if res.id != rsc:
+            continue
+        if isinstance(res, Group):
+            return [c.id for c in res.children]
+        if isinstance(res, Clone):
+            return [res.child.id]
+        if isinstance(res, Bundle):
+            return list(dict.fromkeys(rid for i in range(res.replicas) for rid, _, _ in bundle_parts(res, i)))
+    return []
+
+
+# ---- the refresh batch --------------------------------------------------------------------
+
+
+def _refresh(state: DemoCluster, host: str, argv: tuple[str, ...]) -> Result:
+    """Exactly what REFRESH_SCRIPT prints, section by section, run against the demo."""
+    nonce, known = refresh.nonce_of(argv), argv[5:]
+    rc, out, _ = execute(state, host, refresh.SCRIPT_COMMANDS["cib-version"])
+    text = refresh.format_section(nonce, "cib-version", rc, out.rstrip("\n"))
+    if rc == 0 and known and all(f" {want}" in out for want in known):
+        return EX_OK, text + f"\n@@{nonce} unchanged rc=0\n", ""
+    for name in ("crm_mon", "cib-configuration"):
+        rc, out, _ = execute(state, host, refresh.SCRIPT_COMMANDS[name])
+        text += refresh.format_section(nonce, name, rc, out.rstrip("\n"))
+    return EX_OK, text, ""
+
+
+# ---- harmless shell commands ----------------------------------------------------------------
+
+
+def _hostname(state: DemoCluster, host: str, args: tuple[str, ...]) -> Result:
+    return EX_OK, f"{host}\n", ""
+
+
+def _uptime(state: DemoCluster, host: str, args: tuple[str, ...]) -> Result:
+    up = int(state.now - state.started) + 3 * 86400 + 7260
+    days, rest = divmod(up, 86400)
+    hours, minutes = rest // 3600, rest % 3600 // 60
+    clock = time.strftime("%H:%M:%S", time.gmtime(state.now))
+    load = 0.05 + (sum(map(ord, host)) % 40) / 100
+    return EX_OK, (f" {clock} up {days} days, {hours:2d}:{minutes:02d},  1 user,  "
+                   f"load average: {load:.2f}, {load * 0.9:.2f}, {load * 0.8:.2f}\n"), ""
+
+
+def _echo(state: DemoCluster, host: str, args: tuple[str, ...]) -> Result:
+    return EX_OK, " ".join(args) + "\n", ""
+
+
+def _true(state: DemoCluster, host: str, args: tuple[str, ...]) -> Result:
+    return EX_OK, "", ""
+
+
+_HANDLERS: dict[str, Callable[[DemoCluster, str, tuple[str, ...]], Result]] = {
+    commands.crm_mon_status()[0]: _crm_mon,
+    "cibadmin": _cibadmin,
+    "crm_attribute": _crm_attribute,
+    "crm_resource": _crm_resource,
+    "hostname": _hostname,
+    "uptime": _uptime,
+    "echo": _echo,
+    "true": _true,
+}
