@@ -43,6 +43,8 @@ SCENARIOS = {
     "node-maintenance": lambda s: s.set_node_attr("node1", "maintenance", "on"),
     "cluster-maintenance": lambda s: s.set_cluster_option("maintenance-mode", "true"),
     "standby-remote": lambda s: s.set_node_attr("rn1", "standby", "on"),
+    "standby-guest": lambda s: s.set_node_attr("gn1", "standby", "on"),
+    "maintenance-bundle-node": lambda s: s.set_node_attr("httpd-bundle-1", "maintenance", "on"),
     "standby-node1": lambda s: s.set_node_attr("node1", "standby", "on"),
     "standby-node1-and-back": _standby_node1_and_back,
     "node3-back-from-standby": lambda s: s.set_node_attr("node3", "standby", None),

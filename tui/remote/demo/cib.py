@@ -13,7 +13,7 @@ import zlib
 from lxml import etree
 
 from tui.remote.demo.model import CLUSTER, REMOTE, Bundle, Clone, Group, OpSpec, Primitive
-from tui.remote.demo.state import FEATURE_SET, DemoCluster, LrmEntry, OpRecord
+from tui.remote.demo.state import FEATURE_SET, ClusterState, LrmEntry, OpRecord
 
 VALIDATE_WITH = "pacemaker-3.9"
 E = etree.Element
@@ -25,7 +25,7 @@ def ctime(t: float) -> str:
     return time.strftime("%a %b %e %H:%M:%S %Y", time.gmtime(t))
 
 
-def cib_root(state: DemoCluster) -> etree._Element:
+def cib_root(state: ClusterState) -> etree._Element:
     """The <cib> element with its version attributes (cibadmin --query --no-children)."""
     return E("cib", {
         "crm_feature_set": FEATURE_SET,
@@ -102,7 +102,7 @@ def _resource(parent, res) -> None:
         _primitive(el, res.child)
 
 
-def configuration(state: DemoCluster) -> etree._Element:
+def configuration(state: ClusterState) -> etree._Element:
     """<configuration>: cluster options, nodes, resources, constraints."""
     conf = E("configuration")
     crm = S(conf, "crm_config")
@@ -111,10 +111,11 @@ def configuration(state: DemoCluster) -> etree._Element:
     for node in state.nodes.values():
         if node.kind == CLUSTER:
             el = S(nodes, "node", id=node.id, uname=node.name)
-        elif node.kind == REMOTE:
+        elif node.kind == REMOTE or node.attrs:
+            # guest and bundle nodes get an entry only once they carry a permanent attribute
             el = S(nodes, "node", id=node.id, type="remote", uname=node.name)
         else:
-            continue  # guest and bundle nodes live in their resources' meta attributes
+            continue
         _nvset(el, "instance_attributes", f"nodes-{node.id}", node.attrs)
     resources = S(conf, "resources")
     for res in state.resources:
@@ -166,7 +167,7 @@ def _op(parent, entry: LrmEntry, op: OpRecord, op_id: str, node: str) -> None:
     S(parent, "lrm_rsc_op", attrs)
 
 
-def _lrm(parent, state: DemoCluster, node: str) -> None:
+def _lrm(parent, state: ClusterState, node: str) -> None:
     lrm = S(parent, "lrm", id=state.nodes[node].id)
     entries = S(lrm, "lrm_resources")
     for entry in state.lrm[node].values():
@@ -186,7 +187,7 @@ def _lrm(parent, state: DemoCluster, node: str) -> None:
             _op(el, entry, entry.failure, f"{entry.rsc}_last_failure_0", node)
 
 
-def status(state: DemoCluster) -> etree._Element:
+def status(state: ClusterState) -> etree._Element:
     st = E("status")
     for node in state.nodes.values():
         if node.kind == CLUSTER:
@@ -217,7 +218,7 @@ def status(state: DemoCluster) -> etree._Element:
     return st
 
 
-def full_cib(state: DemoCluster) -> etree._Element:
+def full_cib(state: ClusterState) -> etree._Element:
     root = cib_root(state)
     root.append(configuration(state))
     root.append(status(state))
@@ -228,9 +229,9 @@ def to_text(el: etree._Element) -> str:
     return etree.tostring(el, pretty_print=True, encoding="unicode").rstrip("\n")
 
 
-def version_text(state: DemoCluster) -> str:
+def version_text(state: ClusterState) -> str:
     return to_text(cib_root(state))
 
 
-def configuration_text(state: DemoCluster) -> str:
+def configuration_text(state: ClusterState) -> str:
     return to_text(configuration(state))

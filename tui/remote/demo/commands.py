@@ -1,4 +1,4 @@
-"""The command lines a demo host answers, emulated against the DemoCluster.
+"""The command lines a demo host answers, emulated against the ClusterState.
 
 `execute(state, host, argv)` returns (exit status, stdout, stderr) as the real tools would:
 the refresh batch script, crm_mon, cibadmin, the crm_attribute / crm_resource actions the
@@ -14,7 +14,7 @@ from typing import Callable, Sequence
 from tui.pacemaker import commands, refresh
 from tui.remote.demo import cib, render
 from tui.remote.demo.model import CLUSTER, Bundle, Clone, Group
-from tui.remote.demo.state import DemoCluster, bundle_parts
+from tui.remote.demo.state import ClusterState, bundle_parts
 
 Result = tuple[int, str, str]
 
@@ -27,7 +27,7 @@ NOT_CONNECTED = (
 )
 
 
-def execute(state: DemoCluster, host: str, argv: Sequence[str]) -> Result:
+def execute(state: ClusterState, host: str, argv: Sequence[str]) -> Result:
     argv = tuple(argv)
     if not argv:
         return EX_USAGE, "", "demo: empty command\n"
@@ -42,13 +42,13 @@ def execute(state: DemoCluster, host: str, argv: Sequence[str]) -> Result:
 # ---- cluster tools ----------------------------------------------------------------------
 
 
-def _connected(state: DemoCluster, host: str) -> bool:
+def _connected(state: ClusterState, host: str) -> bool:
     """Cluster tools work on cluster nodes, and on remote/guest nodes while they are connected."""
     node = state.node(host)
     return node is None or node.kind == CLUSTER or state.node_online(host)
 
 
-def _crm_mon(state: DemoCluster, host: str, args: tuple[str, ...]) -> Result:
+def _crm_mon(state: ClusterState, host: str, args: tuple[str, ...]) -> Result:
     wanted = {"--output-as=xml", "-1", "--one-shot", "-r", "--inactive"}
     if "--output-as=xml" not in args or any(a not in wanted for a in args):
         return EX_USAGE, "", "crm_mon: the demo cluster answers only `crm_mon --one-shot --inactive --output-as=xml`\n"
@@ -62,7 +62,7 @@ def _crm_mon(state: DemoCluster, host: str, args: tuple[str, ...]) -> Result:
     return EX_OK, render.crm_mon_xml(state) + "\n", ""
 
 
-def _cibadmin(state: DemoCluster, host: str, args: tuple[str, ...]) -> Result:
+def _cibadmin(state: ClusterState, host: str, args: tuple[str, ...]) -> Result:
     query = {"--query", "-Q"} & set(args)
     rest = [a for a in args if a not in ("--query", "-Q")]
     if not query or rest not in (["--no-children"], ["--scope=configuration"], ["-o", "configuration"],
@@ -105,7 +105,7 @@ _ATTR_FLAGS = {"--delete": "delete", "-D": "delete", "--query": "query", "-G": "
                "-q": "quiet"}
 
 
-def _crm_attribute(state: DemoCluster, host: str, args: tuple[str, ...]) -> Result:
+def _crm_attribute(state: ClusterState, host: str, args: tuple[str, ...]) -> Result:
     opts = _options(args, _ATTR_SPEC, _ATTR_FLAGS)
     if isinstance(opts, str):
         return EX_USAGE, "", f"crm_attribute: {opts}\n"
@@ -137,7 +137,7 @@ def _crm_attribute(state: DemoCluster, host: str, args: tuple[str, ...]) -> Resu
     return EX_USAGE, "", "crm_attribute: nothing to do (use --update, --delete or --query)\n"
 
 
-def _cluster_option(state: DemoCluster, name: str, opts: dict[str, str]) -> Result:
+def _cluster_option(state: ClusterState, name: str, opts: dict[str, str]) -> Result:
     if "query" in opts:
         if name not in state.crm_config:
             return EX_NOSUCH, "", "Error performing operation: No such device or address\n"
@@ -156,7 +156,7 @@ _RSC_SPEC = {"--resource": "resource", "-r": "resource", "--node": "node", "-N":
 _RSC_FLAGS = {"--cleanup": "cleanup", "-C": "cleanup"}
 
 
-def _crm_resource(state: DemoCluster, host: str, args: tuple[str, ...]) -> Result:
+def _crm_resource(state: ClusterState, host: str, args: tuple[str, ...]) -> Result:
     opts = _options(args, _RSC_SPEC, _RSC_FLAGS)
     if isinstance(opts, str):
         return EX_USAGE, "", f"crm_resource: {opts}\n"
@@ -186,11 +186,11 @@ def _crm_resource(state: DemoCluster, host: str, args: tuple[str, ...]) -> Resul
     return EX_OK, out, ""
 
 
-def _is_collective(state: DemoCluster, rsc: str) -> bool:
+def _is_collective(state: ClusterState, rsc: str) -> bool:
     return any(r.id == rsc for r in state.resources)
 
 
-def _members(state: DemoCluster, rsc: str | None) -> list[str | None]:
+def _members(state: ClusterState, rsc: str | None) -> list[str | None]:
     """The lrm ids a cleanup of `rsc` touches (None: everything)."""
     if rsc is None:
         return [None]
@@ -211,7 +211,7 @@ def _members(state: DemoCluster, rsc: str | None) -> list[str | None]:
 # ---- the refresh batch --------------------------------------------------------------------
 
 
-def _refresh(state: DemoCluster, host: str, argv: tuple[str, ...]) -> Result:
+def _refresh(state: ClusterState, host: str, argv: tuple[str, ...]) -> Result:
     """Exactly what REFRESH_SCRIPT prints, section by section, run against the demo."""
     nonce, known = refresh.nonce_of(argv), argv[5:]
     rc, out, _ = execute(state, host, refresh.SCRIPT_COMMANDS["cib-version"])
@@ -227,11 +227,11 @@ def _refresh(state: DemoCluster, host: str, argv: tuple[str, ...]) -> Result:
 # ---- harmless shell commands ----------------------------------------------------------------
 
 
-def _hostname(state: DemoCluster, host: str, args: tuple[str, ...]) -> Result:
+def _hostname(state: ClusterState, host: str, args: tuple[str, ...]) -> Result:
     return EX_OK, f"{host}\n", ""
 
 
-def _uptime(state: DemoCluster, host: str, args: tuple[str, ...]) -> Result:
+def _uptime(state: ClusterState, host: str, args: tuple[str, ...]) -> Result:
     up = int(state.now - state.started) + 3 * 86400 + 7260
     days, rest = divmod(up, 86400)
     hours, minutes = rest // 3600, rest % 3600 // 60
@@ -241,15 +241,15 @@ def _uptime(state: DemoCluster, host: str, args: tuple[str, ...]) -> Result:
                    f"load average: {load:.2f}, {load * 0.9:.2f}, {load * 0.8:.2f}\n"), ""
 
 
-def _echo(state: DemoCluster, host: str, args: tuple[str, ...]) -> Result:
+def _echo(state: ClusterState, host: str, args: tuple[str, ...]) -> Result:
     return EX_OK, " ".join(args) + "\n", ""
 
 
-def _true(state: DemoCluster, host: str, args: tuple[str, ...]) -> Result:
+def _true(state: ClusterState, host: str, args: tuple[str, ...]) -> Result:
     return EX_OK, "", ""
 
 
-_HANDLERS: dict[str, Callable[[DemoCluster, str, tuple[str, ...]], Result]] = {
+_HANDLERS: dict[str, Callable[[ClusterState, str, tuple[str, ...]], Result]] = {
     commands.crm_mon_status()[0]: _crm_mon,
     "cibadmin": _cibadmin,
     "crm_attribute": _crm_attribute,

@@ -1,4 +1,4 @@
-"""DemoCluster -> what Pacemaker 2.1.5's `crm_mon --one-shot --inactive --output-as=xml` prints.
+"""ClusterState -> what Pacemaker 2.1.5's `crm_mon --one-shot --inactive --output-as=xml` prints.
 
 Pure Python, so the demo needs no Pacemaker on the user's machine. Every ordering rule here
 (nodes by natural name order, histories in CIB order, bans newest constraint first, ...) was
@@ -16,7 +16,7 @@ from lxml import etree
 from tui.pacemaker import commands
 from tui.remote.demo.cib import ctime
 from tui.remote.demo.model import BUNDLE, CLUSTER, GUEST, REMOTE, Bundle, Clone, Group, Primitive
-from tui.remote.demo.state import FEATURE_SET, DemoCluster, LrmEntry, bundle_parts
+from tui.remote.demo.state import FEATURE_SET, ClusterState, LrmEntry, bundle_parts
 
 API_VERSION = "2.25"
 S = etree.SubElement
@@ -44,7 +44,7 @@ def iso(t: float) -> str:
 
 
 class _Renderer:
-    def __init__(self, state: DemoCluster) -> None:
+    def __init__(self, state: ClusterState) -> None:
         self.s = state
         self.sorted_nodes = sorted(state.nodes, key=natural_key)
 
@@ -328,7 +328,7 @@ class _Renderer:
         raise ValueError(f"demo: rule operation {rule.operation!r} not supported")
 
 
-def crm_mon_xml(state: DemoCluster, *, fence_history: bool = True) -> str:
+def crm_mon_xml(state: ClusterState, *, fence_history: bool = True) -> str:
     """The full document crm_mon prints (fence history needs the fencer, absent with CIB_file)."""
     r = _Renderer(state)
     root = etree.Element("pacemaker-result", {"api-version": API_VERSION, "request": " ".join(commands.crm_mon_status())})

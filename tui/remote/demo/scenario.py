@@ -21,7 +21,7 @@ from tui.remote.demo.model import (
     Primitive,
     Ticket,
 )
-from tui.remote.demo.state import OCF_NOT_RUNNING, PACEMAKER_VERSION, DemoCluster, FEATURE_SET
+from tui.remote.demo.state import FEATURE_SET, OCF_NOT_RUNNING, PACEMAKER_VERSION, ClusterState
 
 CLUSTER_NAME = "demo-prod"
 HOUR, DAY = 3600.0, 86400.0
@@ -123,69 +123,77 @@ def _resources() -> list:
     ]
 
 
+class DemoCluster(ClusterState):
+    """demo-prod as it looks when the console opens, its history dated from the clock.
+
+    seed drives every random choice of its life (remote drops, resource failures);
+    life=False gives a still cluster that only changes when acted on.
+    """
+
+    def __init__(self, seed: int = 0, clock: Callable[[], float] = time.time, *, life: bool = True) -> None:
+        super().__init__(CLUSTER_NAME, _nodes(), _resources(), seed=seed, clock=clock)
+        self._set_the_scene()
+        if life:
+            self.start_life()
+
+    def _set_the_scene(self) -> None:
+        now = self.now
+        self.crm_config.update({
+            "have-watchdog": "false",
+            "dc-version": PACEMAKER_VERSION,
+            "cluster-infrastructure": "corosync",
+            "cluster-name": CLUSTER_NAME,
+            "stonith-enabled": "true",
+            "maintenance-mode": "false",
+        })
+        self.rules += [
+            LocationRule("ping-clone-cluster-only", "ping-clone", "-INFINITY", "#kind", "ne", "cluster"),
+            LocationRule("worker-clone-remote-only", "worker-clone", "-INFINITY", "#kind", "ne", "remote"),
+        ]
+        self.bans.append(Ban("cli-ban-web-on-node2", "web", "node2"))
+        self.tickets.append(Ticket("ticket-dr", True, last_granted=now - 2 * DAY))
+
+        t = now - 3 * DAY + 30  # the cluster booted three days ago
+        for rsc, node, role in PLACEMENTS:
+            t += self.rng.uniform(0.5, 3)
+            self.place(rsc, node, role, when=t)
+        # node3 was put into standby a day ago: nothing runs there
+        self.nodes["node3"].attrs["standby"] = "on"
+        for node in ("node1", "node2"):
+            self.nodes[node].transient["pingd"] = "1000"
+        # web-server failed its monitor two hours ago and was restarted in place
+        self.now = now - 2 * HOUR
+        self.fail("web-server", "node1", rc=OCF_NOT_RUNNING)
+        self.stop("web-server", "node1", when=self.now + 1)
+        self.start("web-server", "node1", when=self.now + 2)
+        self.now = now
+        self.fence_history += [
+            FenceEvent("reboot", "node3", "success", "pacemaker-controld.1893", "node1", "node2", now - DAY + 42),
+            FenceEvent("reboot", "node3", "failed", "pacemaker-controld.1893", "node1", "node1", now - DAY,
+                       exit_reason="Fencing operation timed out"),
+        ]
+        self.epoch, self.num_updates = 42, 17
+        self.last_written = now - 2 * HOUR
+        self.last_change_user, self.last_change_client = "root", "crm_resource"
+
+
+PLACEMENTS = [
+    ("fence-node1", "node2", "Started"), ("fence-node2", "node1", "Started"), ("fence-node3", "node1", "Started"),
+    ("rn1", "node1", "Started"), ("rn2", "node2", "Started"),
+    ("vm-gn1", "node1", "Started"), ("gn1", "node1", "Started"),
+    ("vm-gn2", "node2", "Started"), ("gn2", "node2", "Started"),
+    ("web-ip", "node1", "Started"), ("web-fs", "node1", "Started"), ("web-server", "node1", "Started"),
+    ("ping", "node1", "Started"), ("ping", "node2", "Started"),
+    ("db", "node1", "Unpromoted"), ("db", "node2", "Promoted"),
+    ("httpd-bundle-ip-10.20.0.31", "node1", "Started"), ("httpd-bundle-podman-0", "node1", "Started"),
+    ("httpd-bundle-0", "node1", "Started"),
+    ("httpd-bundle-ip-10.20.0.32", "node2", "Started"), ("httpd-bundle-podman-1", "node2", "Started"),
+    ("httpd-bundle-1", "node2", "Started"),
+    ("httpd", "httpd-bundle-0", "Started"), ("httpd", "httpd-bundle-1", "Started"),
+    ("worker", "rn1", "Started"), ("worker", "rn2", "Started"),
+    ("memcached", "gn1", "Started"), ("redis", "gn2", "Started"),
+]
+
+
 def build_demo(seed: int = 0, clock: Callable[[], float] = time.time, *, life: bool = True) -> DemoCluster:
-    """A fresh demo-prod as it looks when the console opens (history dated from the clock)."""
-    cluster = DemoCluster(CLUSTER_NAME, _nodes(), _resources(), seed=seed, clock=clock)
-    now = cluster.now
-    cluster.crm_config.update({
-        "have-watchdog": "false",
-        "dc-version": PACEMAKER_VERSION,
-        "cluster-infrastructure": "corosync",
-        "cluster-name": CLUSTER_NAME,
-        "stonith-enabled": "true",
-        "maintenance-mode": "false",
-    })
-    cluster.rules += [
-        LocationRule("ping-clone-cluster-only", "ping-clone", "-INFINITY", "#kind", "ne", "cluster"),
-        LocationRule("worker-clone-remote-only", "worker-clone", "-INFINITY", "#kind", "ne", "remote"),
-    ]
-    cluster.bans.append(Ban("cli-ban-web-on-node2", "web", "node2"))
-    cluster.tickets.append(Ticket("ticket-dr", True, last_granted=now - 2 * DAY))
-
-    boot = now - 3 * DAY
-    t = boot + 30
-
-    def at() -> float:
-        nonlocal t
-        t += cluster.rng.uniform(0.5, 3)
-        return t
-
-    placements = [
-        ("fence-node1", "node2", "Started"), ("fence-node2", "node1", "Started"), ("fence-node3", "node1", "Started"),
-        ("rn1", "node1", "Started"), ("rn2", "node2", "Started"),
-        ("vm-gn1", "node1", "Started"), ("gn1", "node1", "Started"),
-        ("vm-gn2", "node2", "Started"), ("gn2", "node2", "Started"),
-        ("web-ip", "node1", "Started"), ("web-fs", "node1", "Started"), ("web-server", "node1", "Started"),
-        ("ping", "node1", "Started"), ("ping", "node2", "Started"),
-        ("db", "node1", "Unpromoted"), ("db", "node2", "Promoted"),
-        ("httpd-bundle-ip-10.20.0.31", "node1", "Started"), ("httpd-bundle-podman-0", "node1", "Started"),
-        ("httpd-bundle-0", "node1", "Started"),
-        ("httpd-bundle-ip-10.20.0.32", "node2", "Started"), ("httpd-bundle-podman-1", "node2", "Started"),
-        ("httpd-bundle-1", "node2", "Started"),
-        ("httpd", "httpd-bundle-0", "Started"), ("httpd", "httpd-bundle-1", "Started"),
-        ("worker", "rn1", "Started"), ("worker", "rn2", "Started"),
-        ("memcached", "gn1", "Started"), ("redis", "gn2", "Started"),
-    ]
-    for rsc, node, role in placements:
-        cluster.place(rsc, node, role, when=at())
-    # node3 was put into standby a day ago: nothing runs there
-    cluster.nodes["node3"].attrs["standby"] = "on"
-    for node in ("node1", "node2"):
-        cluster.nodes[node].transient["pingd"] = "1000"
-    # web-server failed its monitor two hours ago and was restarted in place
-    cluster.now = now - 2 * HOUR
-    cluster.fail("web-server", "node1", rc=OCF_NOT_RUNNING)
-    cluster.stop("web-server", "node1", when=cluster.now + 1)
-    cluster.start("web-server", "node1", when=cluster.now + 2)
-    cluster.now = now
-    cluster.fence_history += [
-        FenceEvent("reboot", "node3", "success", "pacemaker-controld.1893", "node1", "node2", now - DAY + 42),
-        FenceEvent("reboot", "node3", "failed", "pacemaker-controld.1893", "node1", "node1", now - DAY,
-                   exit_reason="Fencing operation timed out"),
-    ]
-    cluster.epoch, cluster.num_updates = 42, 17
-    cluster.last_written = now - 2 * HOUR
-    cluster.last_change_user, cluster.last_change_client = "root", "crm_resource"
-    if life:
-        cluster.start_life()
-    return cluster
+    return DemoCluster(seed, clock, life=life)

@@ -122,8 +122,8 @@ class _Event:
     arg: str = field(compare=False, default="")
 
 
-class DemoCluster:
-    """The whole cluster: configuration, status, CIB version, and its scripted life."""
+class ClusterState:
+    """A whole cluster: configuration, status, CIB version, and its scripted life."""
 
     def __init__(
         self,

@@ -1,6 +1,6 @@
 """DemoTransport: the Transport the console uses for `--demo`; it runs nothing.
 
-Each call advances the shared DemoCluster to the clock (so the cluster lives while the
+Each call advances the shared ClusterState to the clock (so the cluster lives while the
 console watches), answers the argv with commands.execute, and behaves like a real transport
 around it: a few milliseconds of latency, the timeout honoured (exit_status None,
 timed_out), output streamed to on_output in chunks, stdin ignored. A guest or bundle node
@@ -16,7 +16,7 @@ from typing import Callable, Mapping, Sequence
 
 from tui.remote.demo.commands import execute
 from tui.remote.demo.model import BUNDLE, GUEST
-from tui.remote.demo.state import DemoCluster
+from tui.remote.demo.state import ClusterState
 from tui.remote.secret import Secret
 from tui.remote.transport import CommandResult, OutputCallback, Transport, TransportError
 
@@ -28,7 +28,7 @@ class DemoTransport:
 
     def __init__(
         self,
-        state: DemoCluster,
+        state: ClusterState,
         host: str = "node1",
         *,
         latency: tuple[float, float] = (0.003, 0.012),
@@ -86,7 +86,7 @@ class DemoTransport:
         self.closed = True
 
 
-def demo_transport_factory(state: DemoCluster, **kwargs) -> Callable[[str], Transport]:
+def demo_transport_factory(state: ClusterState, **kwargs) -> Callable[[str], Transport]:
     """transport_for(host): one DemoTransport per demo host, all sharing `state`."""
     made: dict[str, DemoTransport] = {}
 
