@@ -13,7 +13,7 @@ import sys
 
 from .lab import SPECS, Lab
 from .proc import LabError
-from .state import BASE, Record, cleanup, leftovers
+from .state import BASE, Claim, Record, cleanup, leftovers, sweep
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -22,6 +22,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("action", choices=("up", "down", "status", "config"))
     ap.add_argument("--version", choices=sorted(SPECS), default="2",
                     help="2: host Pacemaker 2.1.5; 3: Pacemaker 3.0.0 in a Debian 13 root")
+    ap.add_argument("--all", action="store_true",
+                    help="with down: remove every lab no running process is using")
     args = ap.parse_args(argv)
     spec = SPECS[args.version]
     lab = Lab(spec, log=lambda m: print(m, file=sys.stderr))
@@ -31,8 +33,14 @@ def main(argv: list[str] | None = None) -> int:
             print(json.dumps(lab.describe(), indent=1))
             print(f"pcmk-console --config {lab.config_path}", file=sys.stderr)
         elif args.action == "down":
-            cleanup(spec.tag, log=lambda m: print(m, file=sys.stderr))
-            left = leftovers(spec.tag)
+            say = lambda m: print(m, file=sys.stderr)  # noqa: E731
+            if args.all:
+                sweep(log=say)
+            else:
+                claim = Claim(spec.tag).take()
+                cleanup(spec.tag, log=say)
+                claim.release()
+            left = leftovers(None if args.all else spec.tag)
             print(json.dumps(left, indent=1))
             return 1 if any(left.values()) else 0
         elif args.action == "status":

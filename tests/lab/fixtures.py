@@ -14,7 +14,15 @@ from collections.abc import Iterator
 
 import pytest
 
+from dataclasses import replace
+
 from .lab import SPECS, Lab
+from .proc import LabError
+from .state import Claim, sweep
+
+# Tags a and b belong to the developer CLI (python -m tests.lab); sessions take the first
+# free one of these, so two test sessions on one machine get two separate labs.
+SESSION_TAGS = "cdefghijklmnopqrstuvwxyz"
 
 _labs: dict[str, list] = {}  # version -> [Lab, users]
 
@@ -44,7 +52,15 @@ def acquire(version: str) -> Lab:
         pytest.skip(reason)
     entry = _labs.get(version)
     if entry is None:
-        lab = Lab(SPECS[version], log=_log)
+        sweep(log=_log, skip={"a", "b"})  # what crashed sessions left behind
+        for tag in SESSION_TAGS:
+            claim = Claim(tag)
+            if claim.try_take():
+                break
+        else:
+            raise LabError("every lab tag is in use by other processes")
+        spec = replace(SPECS[version], tag=tag, subnet=ord(tag) - ord("a"))
+        lab = Lab(spec, log=_log, claim=claim)
         lab.up()
         entry = _labs[version] = [lab, 0]
     entry[1] += 1

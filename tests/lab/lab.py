@@ -18,7 +18,7 @@ from .consolecfg import console_config
 from .node import Node, NodeSpec
 from .proc import LabError, Owned, kill_group, wait_for
 from .rootfs import REMOTED as ROOTFS_REMOTED, ensure_rootfs, rootfs_dir
-from .state import BASE, Record, cleanup, lab_prefix, stop_order
+from .state import BASE, Claim, Record, cleanup, lab_prefix, stop_order
 
 NAME_RE = re.compile(r"^[a-z][a-z0-9]{0,7}$")
 DAEMON_ENV = {"PCMK_logfile": "/var/log/pacemaker/pacemaker.log", "PCMK_logfacility": "none"}
@@ -51,6 +51,10 @@ class LabSpec:
         dupes = {n for n in names if names.count(n) > 1}
         if dupes:
             raise LabError(f"node names must be unique; repeated: {', '.join(sorted(dupes))}")
+        for s in self.node_specs():
+            if len(s.host_if) + 1 > netns.IFNAMSIZ:
+                raise LabError(f"tag {self.tag!r} + node name {s.name!r} make interface name "
+                               f"{s.host_if + 'p'!r}, longer than {netns.IFNAMSIZ} characters")
         if len(self.remotes) > 9 or len(self.guests) > 9:
             raise LabError("at most 9 remote and 9 guest nodes")
 
@@ -94,9 +98,10 @@ class Lab:
     """Use as a context manager or call up()/down(). Attributes the tests use:
     config_path, nodes (name -> NodeInfo), ssh_key, known_hosts."""
 
-    def __init__(self, spec: LabSpec | None = None, log=print):
+    def __init__(self, spec: LabSpec | None = None, log=print, claim: Claim | None = None):
         self.spec = spec or LabSpec()
         self.spec.validate()
+        self._claim = claim or Claim(self.spec.tag)
         self.log = log
         self.dir = BASE / self.spec.tag
         self.config_path = self.dir / "pcmk-console.yaml"
@@ -125,6 +130,8 @@ class Lab:
 
     def up(self) -> "Lab":
         t0 = time.monotonic()
+        if not self._claim.held:
+            self._claim.take()  # before cleanup(): never tear down a lab someone is using
         try:
             self._up()
         except BaseException:
@@ -143,6 +150,7 @@ class Lab:
         self._procs.clear()
         cleanup(self.spec.tag, log=lambda m: None)
         self._nodes.clear()
+        self._claim.release()
         self.timings.down = time.monotonic() - t0
 
     def attach(self) -> "Lab":

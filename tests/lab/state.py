@@ -7,10 +7,11 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import socket
 from pathlib import Path
 
 from . import netns
-from .proc import Owned, alive, kill_group, kill_pids
+from .proc import LabError, Owned, alive, kill_group, kill_pids
 
 BASE = Path(os.environ.get("PCMK_LAB_BASE", "/var/tmp/pcmk-console-lab"))
 
@@ -82,6 +83,8 @@ def cleanup(tag: str, log=print) -> list[str]:
     if folder.exists():
         shutil.rmtree(folder)
         done.append(f"removed {folder}")
+    if BASE.exists() and not any(BASE.iterdir()):
+        BASE.rmdir()
     for line in done:
         log(f"lab[{tag}]: {line}")
     return done
@@ -101,3 +104,65 @@ def leftovers(tag: str | None = None) -> dict[str, list[str]]:
         "mounts": mounts,
         "folders": folders,
     }
+
+
+class Claim:
+    """This process is using lab `tag`: an abstract Unix socket bound in the host's network
+    namespace. The kernel releases it when the process dies, and it leaves no file behind,
+    so a tag whose claim is free is either unused or a crashed run's leftover."""
+
+    def __init__(self, tag: str):
+        self.tag = tag
+        self._sock: socket.socket | None = None
+
+    def try_take(self) -> bool:
+        sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        try:
+            sock.bind(f"\0pcmk-console-lab-{self.tag}")
+        except OSError:
+            sock.close()
+            return False
+        self._sock = sock
+        return True
+
+    def take(self) -> "Claim":
+        if not self.try_take():
+            raise LabError(f"lab {self.tag!r} is in use by another process "
+                           "(a test session or `python -m tests.lab`)")
+        return self
+
+    def release(self) -> None:
+        if self._sock is not None:
+            self._sock.close()
+            self._sock = None
+
+    @property
+    def held(self) -> bool:
+        return self._sock is not None
+
+
+def tags_with_traces() -> set[str]:
+    """Tags that have a folder, a namespace or a link on this machine."""
+    tags = {p.name for p in BASE.iterdir() if p.is_dir()} if BASE.exists() else set()
+    for name in netns.netns_list() + netns.links():
+        if name.startswith(netns.PREFIX):
+            rest = name[len(netns.PREFIX):]
+            if "-" in rest:
+                tags.add(rest.split("-", 1)[0])
+    return tags
+
+
+def sweep(log=print, skip: set[str] = frozenset()) -> list[str]:
+    """Clean every lab whose claim is free (a crashed or CLI-started run); skip the rest."""
+    done = []
+    for tag in sorted(tags_with_traces() - set(skip)):
+        claim = Claim(tag)
+        if not claim.try_take():
+            continue
+        try:
+            done += cleanup(tag, log=log)
+        finally:
+            claim.release()
+    if BASE.exists() and not any(BASE.iterdir()):
+        BASE.rmdir()
+    return done

@@ -152,3 +152,16 @@ def test_cleanup_after_a_crash_removes_only_the_labs_own_things(tmp_path, monkey
     finally:
         state.cleanup(tag, log=lambda m: None)
         netns.del_link(f"pcl-{other}-br")
+
+
+def test_a_claimed_lab_is_refused_to_others_until_released():
+    first = state.Claim("zc").take()
+    try:
+        assert not state.Claim("zc").try_take()
+        with pytest.raises(LabError, match="in use"):
+            state.Claim("zc").take()
+    finally:
+        first.release()
+    again = state.Claim("zc")
+    assert again.try_take()
+    again.release()
