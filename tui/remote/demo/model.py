@@ -23,6 +23,9 @@ class OpSpec:
 
 @dataclass
 class Primitive:
+    """meta keys starting with "_" are demo-only hints (_pinned: never moves; _promotable:
+    an instance of a promotable clone); the CIB writer leaves them out."""
+
     id: str
     cls: str  # ocf, stonith, systemd, ...
     type: str

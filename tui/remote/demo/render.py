@@ -55,16 +55,6 @@ class _Renderer:
             return False
         return not any(self.s.maintenance(n) for n in nodes)
 
-    def active(self, rsc: str) -> list[tuple[str, LrmEntry]]:
-        found = []
-        for node in self.s.nodes:
-            if not self.s.node_online(node):
-                continue
-            entry = self.s.lrm[node].get(rsc)
-            if entry is not None and entry.role != "Stopped":
-                found.append((node, entry))
-        return found
-
     def failed(self, rsc: str) -> bool:
         return any(e.failed for n in self.s.nodes if (e := self.s.lrm[n].get(rsc)) and self.s.node_online(n))
 
@@ -85,7 +75,7 @@ class _Renderer:
 
     def primitive(self, parent, prim: Primitive, rid: str | None = None) -> None:
         rid = rid or prim.id
-        self.resource_el(parent, rid, prim, self.active(rid), self.failed(rid))
+        self.resource_el(parent, rid, prim, self.s.active(rid), self.failed(rid))
 
     # -- sections -------------------------------------------------------------------------
 
@@ -183,7 +173,7 @@ class _Renderer:
                 self.primitive(el, prim)
 
     def clone(self, parent, clone: Clone) -> None:
-        placed = self.active(clone.child.id)
+        placed = self.s.active(clone.child.id)
         # the clone's own flags: node maintenance and instance failures stay on the instances
         el = S(parent, "clone", id=clone.id, multi_state=b(clone.promotable), unique="false",
                managed=b(self.managed(clone.child, [])), disabled="false",

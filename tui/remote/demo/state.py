@@ -185,16 +185,18 @@ class ClusterState:
     def entry(self, node: str, rsc: str) -> LrmEntry | None:
         return self.lrm.get(node, {}).get(rsc)
 
-    def where(self, rsc: str) -> list[tuple[str, str]]:
-        """[(node, role)] where this lrm resource is active, in node order."""
+    def active(self, rsc: str) -> list[tuple[str, LrmEntry]]:
+        """[(node, history)] where this lrm resource is active, online nodes only, in node order."""
         found = []
         for node in self.nodes:
-            if not self.node_online(node):
-                continue
             entry = self.lrm[node].get(rsc)
-            if entry is not None and entry.role != "Stopped":
-                found.append((node, entry.role))
+            if entry is not None and entry.role != "Stopped" and self.node_online(node):
+                found.append((node, entry))
         return found
+
+    def where(self, rsc: str) -> list[tuple[str, str]]:
+        """[(node, role)] where this lrm resource is active."""
+        return [(node, entry.role) for node, entry in self.active(rsc)]
 
     def node_online(self, name: str) -> bool:
         """Cluster nodes always are; the others while their connection (and container) runs."""
