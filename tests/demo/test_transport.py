@@ -159,10 +159,23 @@ async def test_timeout_stdin_and_streaming(demo):
     assert len(chunks) > 1 and b"".join(d for n, d in chunks if n == "stdout") == result.stdout
 
 
-async def test_latency_is_real_but_small(demo):
+async def test_default_latency_is_a_few_milliseconds(demo, monkeypatch):
+    """Checked by what the transport waits for, not by a stopwatch."""
+    from tui.remote.demo import transport as module
+
+    waits = []
+
+    async def fake_sleep(seconds):
+        waits.append(seconds)
+
+    monkeypatch.setattr(module.asyncio, "sleep", fake_sleep)
     t = DemoTransport(demo, "node1")
-    result = await t.run(("true",))
-    assert 0.002 <= result.duration < 1.0
+    for _ in range(20):
+        await t.run(("true",))
+    assert len(waits) == 20 and all(0.001 <= w <= 0.05 for w in waits)
+    waits.clear()
+    await DemoTransport(demo, "node1", **NOW).run(("true",))
+    assert waits == []
 
 
 async def test_unreachable_and_disconnected_hosts(demo):
