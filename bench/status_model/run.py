@@ -1,0 +1,149 @@
+"""crm_mon wall time vs our parse + join + diff, per cluster size.
+
+    .venv/bin/python bench/status_model/run.py [--sizes S,M,L,XL] [--workdir /tmp/pcmk-bench]
+
+Generates each CIB (gen_cib.py) into the work dir (never into the repository), renders it
+with the real `CIB_file=... crm_mon -1 --inactive --output-as=xml`, then times in-process:
+parse_status on that output, parse_configuration + join on the CIB's <configuration>, and
+diff against a second parse of the same output (a full walk, no early exit). Writes
+bench/status_model/RESULTS.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from lxml import etree
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parents[1]))
+
+from bench.status_model.gen_cib import generate  # noqa: E402
+from tui.pacemaker.cib import join, parse_configuration  # noqa: E402
+from tui.pacemaker.crm_mon import parse_status  # noqa: E402
+from tui.pacemaker.diff import diff  # noqa: E402
+from tui.pacemaker.model import Snapshot  # noqa: E402
+
+SIZES = {
+    "S": (3, 0, 30),
+    "M": (8, 100, 1000),
+    "L": (16, 500, 5000),
+    "XL": (32, 2000, 20000),
+}
+ARGV = ["crm_mon", "-1", "--inactive", "--output-as=xml"]
+
+
+def timed(fn, repeat: int) -> tuple[float, object]:
+    """Best of `repeat` runs: the machine is shared, and the minimum is the least noisy."""
+    times, result = [], None
+    for _ in range(repeat):
+        start = time.perf_counter()
+        result = fn()
+        times.append(time.perf_counter() - start)
+    return min(times), result
+
+
+def measure(name: str, workdir: Path) -> dict:
+    cluster, remote, resources = SIZES[name]
+    cib_path = workdir / f"cib-{name}.xml"
+    cib_path.write_text(generate(cluster, remote, resources))
+    env = dict(os.environ, CIB_file=str(cib_path))
+    crm_repeat = 1 if resources >= 20000 else 3 if resources >= 5000 else 5
+
+    def crm_mon():
+        return subprocess.run(ARGV, env=env, capture_output=True, check=True).stdout
+
+    crm_s, output = timed(crm_mon, crm_repeat)
+    config = etree.tostring(etree.parse(str(cib_path)).getroot().find("configuration"))
+    repeat = 3 if resources >= 20000 else 15
+    parse_s, snap = timed(lambda: parse_status(output), repeat)
+    assert isinstance(snap, Snapshot), snap
+    join_s, joined = timed(lambda: join(snap, parse_configuration(config)), repeat)
+    other = join(parse_status(output), parse_configuration(config))
+    diff_s, events = timed(lambda: diff(joined, other), repeat)
+    assert events == ()
+    ours = parse_s + join_s + diff_s
+    return {
+        "size": name, "cluster": cluster, "remote": remote, "resources": resources,
+        "nodes": len(snap.nodes), "instances": sum(1 for _ in snap.all_resources()),
+        "xml_mb": len(output) / 1e6, "crm_mon_s": crm_s, "crm_repeat": crm_repeat,
+        "parse_ms": parse_s * 1000, "join_ms": join_s * 1000, "diff_ms": diff_s * 1000,
+        "ours_ms": ours * 1000, "ratio": ours / crm_s,
+    }
+
+
+def machine() -> str:
+    crm = subprocess.run(["crm_mon", "--version"], capture_output=True, text=True).stdout
+    os_name = "unknown"
+    try:
+        for line in Path("/etc/os-release").read_text().splitlines():
+            if line.startswith("PRETTY_NAME="):
+                os_name = line.split("=", 1)[1].strip('"')
+    except OSError:
+        pass
+    return (f"{os.cpu_count()} cores ({platform.processor() or platform.machine()}), {os_name}, "
+            f"Python {platform.python_version()}, lxml {'.'.join(map(str, etree.LXML_VERSION))}, "
+            f"{crm.splitlines()[0] if crm else 'crm_mon ?'}; load average at start "
+            f"{os.getloadavg()[0]:.2f} (the machine is shared)")
+
+
+def write(rows: list[dict], path: Path) -> None:
+    lines = [
+        "# Status model benchmark",
+        "",
+        f"Machine: {machine()}.",
+        f"Run: {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}.",
+        "",
+        "`crm_mon` = wall time of `CIB_file=CIB crm_mon -1 --inactive --output-as=xml` (best of 5 "
+        "for S/M, 3 for L, 1 run for XL). Ours = best-of-N in-process times (N = 15, 3 for XL): "
+        "`parse_status` on that output, "
+        "`parse_configuration` + `join` on the CIB's `<configuration>`, `diff` of two snapshots of "
+        "that size. Every resource runs and has a start + monitor in its history.",
+        "",
+        "| size | cluster | remote | resources (instances) | XML MB | crm_mon s | parse ms | join ms | diff ms | ours ms | ours / crm_mon |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for r in rows:
+        lines.append(
+            f"| {r['size']} | {r['cluster']} | {r['remote']} | {r['resources']} ({r['instances']}) "
+            f"| {r['xml_mb']:.2f} | {r['crm_mon_s']:.3f} | {r['parse_ms']:.1f} | {r['join_ms']:.1f} "
+            f"| {r['diff_ms']:.1f} | {r['ours_ms']:.1f} | {r['ratio'] * 100:.1f}% |")
+    worst = max(rows, key=lambda r: r["ratio"])
+    verdict = "met" if worst["ratio"] <= 0.10 else "MISSED"
+    lines += [
+        "",
+        f"Target parse + join + diff ≤ 10% of crm_mon wall time at every size: **{verdict}** "
+        f"(worst {worst['ratio'] * 100:.1f}% at {worst['size']}).",
+        "",
+        "Rerun: `.venv/bin/python bench/status_model/run.py` (about 2 minutes; XL's crm_mon alone "
+        "takes most of it). Generated CIBs go to /tmp/pcmk-bench.",
+        "",
+    ]
+    path.write_text("\n".join(lines))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--sizes", default=",".join(SIZES))
+    parser.add_argument("--workdir", default="/tmp/pcmk-bench")
+    parser.add_argument("--out", default=str(HERE / "RESULTS.md"))
+    args = parser.parse_args()
+    workdir = Path(args.workdir)
+    workdir.mkdir(parents=True, exist_ok=True)
+    rows = []
+    for name in args.sizes.split(","):
+        row = measure(name, workdir)
+        print(f"{name}: crm_mon {row['crm_mon_s']:.3f}s ours {row['ours_ms']:.1f}ms "
+              f"({row['ratio'] * 100:.1f}%)", flush=True)
+        rows.append(row)
+    write(rows, Path(args.out))
+
+
+if __name__ == "__main__":
+    main()
