@@ -1,0 +1,255 @@
+"""A cluster session: the one object the TUI and the headless verbs talk to.
+
+It owns the worker pool for one cluster, turns a refresh (one remote session running
+`tui.pacemaker.refresh`'s script) into a snapshot, diffs it against the last one, falls back
+to the next cluster node when one stops answering, and applies Plans. No Textual here.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+from tui.config import ClusterConfig, Config, NodeConfig
+from tui.ops.apply import PlanResult, StepCallback, apply_plan
+from tui.ops.plan import Plan
+from tui.pacemaker import cib
+from tui.pacemaker.crm_mon import parse_status
+from tui.pacemaker.diff import Event, diff
+from tui.pacemaker.model import (
+    CibVersion,
+    Condition,
+    ConditionKind,
+    Snapshot,
+    StatusOutcome,
+    Unavailable,
+)
+from tui.pacemaker.refresh import nonce_of, refresh_argv, split_sections
+from tui.remote.actionlog import ActionLog
+from tui.remote.pool import WorkerPool
+from tui.remote.transport import Transport, TransportError
+
+REFRESH_TIMEOUT = 60.0
+
+
+@dataclass(frozen=True, slots=True)
+class RefreshResult:
+    outcome: StatusOutcome
+    snapshot: Snapshot | None  # the last good snapshot (this one when outcome is a Snapshot)
+    events: tuple[Event, ...] = ()
+    host: str | None = None  # the cluster node the status came from
+    unchanged: bool = False  # CIB version unchanged: crm_mon was not run
+    error: str | None = None  # why this refresh found no state, in words
+    at: float = 0.0
+    duration: float = 0.0
+    tried: tuple[str, ...] = ()  # "host: why" for each node that did not answer first
+
+
+class ClusterSession:
+    def __init__(
+        self,
+        cluster: ClusterConfig,
+        pool: WorkerPool,
+        log: ActionLog | None,
+        *,
+        read_only: bool,
+        demo: bool = False,
+        source_label: str | None = None,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.cluster = cluster
+        self.pool = pool
+        self.log = log
+        self.read_only = read_only
+        self.demo = demo
+        self.source_label = source_label
+        self.clock = clock
+        self.last: Snapshot | None = None
+        self.last_result: RefreshResult | None = None
+        self._preferred: str | None = None
+
+    # --- status ---------------------------------------------------------------------------
+
+    def _status_order(self) -> list[NodeConfig]:
+        nodes = list(self.cluster.status_nodes())
+        if self._preferred:
+            nodes.sort(key=lambda n: n.name != self._preferred)
+        return nodes
+
+    async def refresh(self) -> RefreshResult:
+        started = self.clock()
+        tried: list[str] = []
+        first_unavailable: Unavailable | None = None
+        first_host: str | None = None
+        for node in self._status_order():
+            try:
+                outcome, unchanged = await self._refresh_from(node.name)
+            except TransportError as exc:
+                tried.append(f"{node.name}: {exc.message}")
+                continue
+            if isinstance(outcome, Snapshot):
+                return self._accept(outcome, node.name, unchanged, started, tuple(tried))
+            tried.append(f"{node.name}: {outcome.condition.message}")
+            if first_unavailable is None:
+                first_unavailable, first_host = outcome, node.name
+        if first_unavailable is None:
+            first_unavailable = Unavailable(
+                Condition(ConditionKind.COMMAND_FAILED, "no cluster node answered", None, tuple(tried))
+            )
+        result = RefreshResult(
+            outcome=first_unavailable,
+            snapshot=self.last,
+            host=first_host,
+            error="; ".join(tried) or first_unavailable.condition.message,
+            at=self.clock(),
+            duration=self.clock() - started,
+            tried=tuple(tried),
+        )
+        self.last_result = result
+        return result
+
+    async def _refresh_from(self, host: str) -> tuple[StatusOutcome, bool]:
+        known = self.last.cib_version if self.last is not None else None
+        argv = refresh_argv(known)
+        result = await self.pool.run(host, argv, purpose="status refresh", timeout=REFRESH_TIMEOUT)
+        if result.exit_status is None:
+            raise TransportError(host, result.error or "status command did not finish")
+        stdout = result.stdout.decode("utf-8", errors="replace")
+        stderr = result.stderr.decode("utf-8", errors="replace").strip()
+        sections = split_sections(stdout, nonce_of(argv))
+        if "cib-version" not in sections:
+            # the script itself did not run (no sh? sudo refused?): say what the host said
+            message = stderr or f"status script exited {result.exit_status} without output"
+            return Unavailable(Condition(ConditionKind.COMMAND_FAILED, message, result.exit_status)), False
+        if "unchanged" in sections and self.last is not None:
+            return self.last, True
+        crm = sections.get("crm_mon")
+        if crm is None:
+            return Unavailable(Condition(ConditionKind.MALFORMED, "crm_mon output missing from the refresh", result.exit_status)), False
+        outcome = parse_status(crm.text, crm.rc, stderr)
+        if isinstance(outcome, Unavailable):
+            return outcome, False
+        return self._with_cib(outcome, sections), False
+
+    def _with_cib(self, snapshot: Snapshot, sections) -> Snapshot:
+        version_section = sections.get("cib-version")
+        config_section = sections.get("cib-configuration")
+        version: CibVersion | None = None
+        conditions = list(snapshot.conditions)
+        try:
+            if version_section is not None and version_section.rc == 0:
+                version = cib.parse_cib_version(version_section.text)
+            if config_section is not None and config_section.rc == 0:
+                snapshot = cib.join(snapshot, cib.parse_configuration(config_section.text))
+            elif config_section is not None:
+                conditions.append(Condition(ConditionKind.COMMAND_FAILED, f"cibadmin --query exited {config_section.rc}: connection details from the CIB are missing", config_section.rc))
+        except cib.CibParseError as exc:
+            conditions.append(Condition(ConditionKind.MALFORMED, f"CIB configuration: {exc}"))
+            version = None  # never skip a refresh on the strength of a CIB we could not read
+        return dataclasses.replace(snapshot, cib_version=version, conditions=tuple(conditions))
+
+    def _accept(self, snapshot: Snapshot, host: str, unchanged: bool, started: float, tried: tuple[str, ...]) -> RefreshResult:
+        events = () if unchanged else diff(self.last, snapshot)
+        self.last = snapshot
+        self._preferred = host
+        result = RefreshResult(
+            outcome=snapshot,
+            snapshot=snapshot,
+            events=tuple(events),
+            host=host,
+            unchanged=unchanged,
+            at=self.clock(),
+            duration=self.clock() - started,
+            tried=tried,
+        )
+        self.last_result = result
+        return result
+
+    # --- actions --------------------------------------------------------------------------
+
+    @property
+    def action_host(self) -> str:
+        """Where cluster-wide commands run: the node that last answered a refresh."""
+        return self._preferred or self.cluster.status_nodes()[0].name
+
+    async def apply(self, plan: Plan, on_step: StepCallback | None = None) -> PlanResult:
+        return await apply_plan(plan, self.pool, default_host=self.action_host, read_only=self.read_only, on_step=on_step)
+
+    async def close(self) -> None:
+        await self.pool.close()
+
+
+# --- building a session ---------------------------------------------------------------------
+
+
+class _WithEnv:
+    """A transport that adds fixed environment variables (CIB_file) to every command."""
+
+    def __init__(self, inner: Transport, env: dict[str, str]) -> None:
+        self.inner, self.env, self.host = inner, env, inner.host
+        self.accepts_capture = getattr(inner, "accepts_capture", False)
+
+    async def run(self, argv, *, env=None, **kwargs):
+        return await self.inner.run(argv, env={**self.env, **(env or {})}, **kwargs)
+
+    async def close(self) -> None:
+        await self.inner.close()
+
+
+def _transport_factory(cluster: ClusterConfig, session_ref: list[ClusterSession], cib_file: Path | None):
+    """host name -> Transport, from the config or (remote/guest nodes) the last snapshot."""
+    from tui.remote.hosts import transport_for_node
+
+    def transport_for(name: str) -> Transport:
+        node = cluster.node(name)
+        if node is None:
+            snapshot = session_ref[0].last if session_ref else None
+            seen = snapshot.node(name) if snapshot else None
+            node = cluster.node_for_address(name, seen.address if seen else None)
+        transport = transport_for_node(node, cluster.ssh)
+        if cib_file is not None:
+            return _WithEnv(transport, {"CIB_file": str(cib_file)})
+        return transport
+
+    return transport_for
+
+
+def build_session(
+    config: Config,
+    cluster_name: str | None = None,
+    *,
+    demo: bool = False,
+    cib_file: Path | None = None,
+    log: ActionLog | None = None,
+    clock: Callable[[], float] = time.time,
+    demo_seed: int = 7,
+    demo_life: bool = True,
+) -> ClusterSession:
+    if log is None:
+        log = ActionLog()
+    if demo:
+        from tui.remote.demo import DemoCluster, demo_config, demo_transport_factory
+
+        state = DemoCluster(seed=demo_seed, clock=clock, life=demo_life)
+        cluster = demo_config(state)
+        read_only = config.read_only
+        pool = WorkerPool(demo_transport_factory(state), log, read_only=read_only)
+        return ClusterSession(cluster, pool, log, read_only=read_only, demo=True, source_label="DEMO", clock=clock)
+    if cib_file is not None:
+        node = NodeConfig(name="cib-file", host="localhost", local=True)
+        cluster = ClusterConfig(name=Path(cib_file).name, nodes=(node,), read_only=True)
+        sessions: list[ClusterSession] = []
+        pool = WorkerPool(_transport_factory(cluster, sessions, Path(cib_file).resolve()), log, read_only=True)
+        session = ClusterSession(cluster, pool, log, read_only=True, source_label=f"file {cib_file}", clock=clock)
+        sessions.append(session)
+        return session
+    cluster = config.cluster(cluster_name)
+    read_only = config.read_only or cluster.read_only
+    sessions = []
+    pool = WorkerPool(_transport_factory(cluster, sessions, None), log, read_only=read_only)
+    session = ClusterSession(cluster, pool, log, read_only=read_only, clock=clock)
+    sessions.append(session)
+    return session
