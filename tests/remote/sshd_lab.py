@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 SSHD = "/usr/sbin/sshd"
+GROUP = 8  # addresses per sshd process
 
 
 def free_port(address: str = "127.0.0.1") -> int:
@@ -43,7 +44,7 @@ class SshdLab:
     root: Path
     addresses: tuple[str, ...] = ("127.0.0.1",)
     port: int = 0
-    proc: subprocess.Popen | None = None
+    procs: list[subprocess.Popen] = field(default_factory=list)
     users: list[str] = field(default_factory=list)
 
     @property
@@ -80,12 +81,23 @@ class SshdLab:
         keygen(self.client_key)
         self.authorize("root")
         self.port = self.port or free_port(self.address)
-        listen = "".join(f"ListenAddress {a}:{self.port}\n" for a in self.addresses)
-        config = self.root / "sshd_config"
+        self.known_hosts.write_text(
+            "".join(known_hosts_line(a, self.port, self.host_key.with_suffix(".pub"))
+                    for a in self.addresses)
+        )
+        # sshd listens on at most 16 sockets: one sshd per group of addresses
+        for group, start in enumerate(range(0, len(self.addresses), GROUP)):
+            self.procs.append(self._spawn(group, self.addresses[start:start + GROUP]))
+        for address in self.addresses:
+            self._wait_listening(address)
+
+    def _spawn(self, group: int, addresses) -> subprocess.Popen:
+        listen = "".join(f"ListenAddress {a}:{self.port}\n" for a in addresses)
+        config = self.root / f"sshd_config.{group}"
         config.write_text(
             f"{listen}"
             f"HostKey {self.host_key}\n"
-            f"PidFile {self.root / 'sshd.pid'}\n"
+            f"PidFile {self.root / f'sshd.{group}.pid'}\n"
             f"AuthorizedKeysFile {self.root}/authorized_keys/%u\n"
             "PermitRootLogin prohibit-password\n"
             "PasswordAuthentication no\n"
@@ -96,47 +108,54 @@ class SshdLab:
             "MaxStartups 100:30:200\n"
             "LogLevel VERBOSE\n"
         )
-        self.known_hosts.write_text(
-            "".join(known_hosts_line(a, self.port, self.host_key.with_suffix(".pub"))
-                    for a in self.addresses)
-        )
         with open(self.log, "ab") as log:
-            self.proc = subprocess.Popen(
+            return subprocess.Popen(
                 [SSHD, "-D", "-e", "-f", str(config)],
                 stdout=log, stderr=log, start_new_session=True,
             )
+
+    def _wait_listening(self, address: str) -> None:
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"sshd exited: {self.log.read_text()[-2000:]}")
+            for proc in self.procs:
+                if proc.poll() is not None:
+                    raise RuntimeError(f"sshd exited: {self.log.read_text()[-2000:]}")
             try:
-                socket.create_connection((self.address, self.port), timeout=0.2).close()
+                socket.create_connection((address, self.port), timeout=0.2).close()
                 return
             except OSError:
                 time.sleep(0.05)
-        raise RuntimeError("sshd did not start listening")
+        raise RuntimeError(f"sshd did not start listening on {address}:{self.port}")
+
+    @property
+    def proc(self) -> subprocess.Popen | None:
+        """The (first) listening sshd."""
+        return self.procs[0] if self.procs else None
 
     def session_pids(self) -> list[int]:
-        """The per-connection sshd processes (children of the listener)."""
-        out = subprocess.run(
-            ["ps", "-o", "pid=", "--ppid", str(self.proc.pid)], capture_output=True, text=True
-        ).stdout
-        return [int(p) for p in out.split()]
+        """The per-connection sshd processes (children of the listeners)."""
+        pids = []
+        for proc in self.procs:
+            out = subprocess.run(["ps", "-o", "pid=", "--ppid", str(proc.pid)],
+                                 capture_output=True, text=True).stdout
+            pids += [int(p) for p in out.split()]
+        return pids
 
     def stop(self) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            for pid in self.session_pids():  # sessions run in their own sessions (setsid)
-                try:
-                    os.kill(pid, signal.SIGTERM)
-                except ProcessLookupError:
-                    pass
-            # the listener's session children are in its process group (start_new_session)
-            os.killpg(self.proc.pid, signal.SIGTERM)
+        # sessions run in sessions of their own (setsid): end them first, by PID
+        for pid in self.session_pids():
             try:
-                self.proc.wait(5)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.proc.pid, signal.SIGKILL)
-                self.proc.wait()
+                os.kill(pid, signal.SIGTERM)
+            except ProcessLookupError:
+                pass
+        for proc in self.procs:
+            if proc.poll() is None:
+                os.killpg(proc.pid, signal.SIGTERM)
+                try:
+                    proc.wait(5)
+                except subprocess.TimeoutExpired:
+                    os.killpg(proc.pid, signal.SIGKILL)
+                    proc.wait()
 
 
 def start_lab(addresses: tuple[str, ...] = ("127.0.0.1",)) -> SshdLab:

@@ -5,9 +5,9 @@ crash mid-command leaves a started event with no finished one. A refused (read-o
 writes a "refused" event. Reading tolerates a torn last line (the writer died mid-write): it
 is skipped with a warning.
 
-Writes go through one background thread with group commit: events that arrive while an
-fsync is in flight are written together and share the next fsync, so 20 hosts starting at
-once cost two fsyncs, not twenty, and the event loop never blocks on the disk.
+Async writes go through one background thread with group commit: events that arrive while
+an fsync is in flight are written together and share the next fsync, so 20 hosts starting at
+once cost a couple of fsyncs, not twenty, and the event loop never blocks on the disk.
 
 Secrets never get here: the pool hands in redacted stdin and output already scrubbed.
 """
@@ -25,6 +25,7 @@ from typing import Any, Callable, Iterator
 
 STATE_DIR_ENV = "PCMK_CONSOLE_STATE_DIR"
 FILE_NAME = "actions.jsonl"
+WRITER_IDLE_EXIT = 5.0  # seconds an idle writer thread waits before it ends
 
 Event = dict[str, Any]
 Listener = Callable[[Event], None]
@@ -53,9 +54,9 @@ class ActionLog:
         self._listeners: list[Listener] = []
         self._lock = threading.Lock()  # one writer at a time (thread or sync caller)
         self._file = None
-        self._pending: list[tuple[bytes, asyncio.Future | None]] = []
-        self._flushing = False
-        self._pending_lock = threading.Lock()
+        self._pending: list[tuple[bytes, asyncio.Future, asyncio.AbstractEventLoop]] = []
+        self._wakeup = threading.Condition()
+        self._writer: threading.Thread | None = None
 
     # -- writing ------------------------------------------------------------------------
 
@@ -86,29 +87,39 @@ class ActionLog:
         """Write one event durably without blocking the loop; returns once it is on disk."""
         loop = asyncio.get_running_loop()
         future = loop.create_future()
-        with self._pending_lock:
-            self._pending.append((_encode(event), future))
-            start = not self._flushing
-            self._flushing = True
-        if start:
-            threading.Thread(target=self._flush_pending, args=(loop,), daemon=True).start()
+        with self._wakeup:
+            self._pending.append((_encode(event), future, loop))
+            if self._writer is None or not self._writer.is_alive():
+                self._writer = threading.Thread(target=self._writer_loop, daemon=True,
+                                                name="pcmk-console-actionlog")
+                self._writer.start()
+            self._wakeup.notify()
         await asyncio.shield(future)
         self._notify(event)
 
-    def _flush_pending(self, loop: asyncio.AbstractEventLoop) -> None:
+    def _writer_loop(self) -> None:
+        """Group commit: everything queued while the last fsync ran shares the next one."""
         while True:
-            with self._pending_lock:
+            with self._wakeup:
+                while not self._pending:
+                    if not self._wakeup.wait(timeout=WRITER_IDLE_EXIT):
+                        if not self._pending:
+                            self._writer = None
+                            return
                 batch, self._pending = self._pending, []
-                if not batch:
-                    self._flushing = False
-                    return
             error: BaseException | None = None
             try:
-                self._write_lines([line for line, _ in batch])
+                self._write_lines([line for line, _, _ in batch])
             except BaseException as exc:  # reported to every waiter
                 error = exc
-            for _, future in batch:
-                loop.call_soon_threadsafe(_settle, future, error)
+            by_loop: dict[asyncio.AbstractEventLoop, list[asyncio.Future]] = {}
+            for _, future, loop in batch:
+                by_loop.setdefault(loop, []).append(future)
+            for loop, futures in by_loop.items():  # one wakeup per loop, not per event
+                try:
+                    loop.call_soon_threadsafe(_settle, futures, error)
+                except RuntimeError:
+                    pass  # that event loop is closed: nobody is waiting any more
 
     def subscribe(self, listener: Listener) -> Callable[[], None]:
         """Call `listener(event)` for every event after it is written; returns unsubscribe."""
@@ -137,13 +148,14 @@ class ActionLog:
         return merge(read_events(self.path))
 
 
-def _settle(future: asyncio.Future, error: BaseException | None) -> None:
-    if future.done():
-        return
-    if error is None:
-        future.set_result(None)
-    else:
-        future.set_exception(error)
+def _settle(futures: list[asyncio.Future], error: BaseException | None) -> None:
+    for future in futures:
+        if future.done():
+            continue
+        if error is None:
+            future.set_result(None)
+        else:
+            future.set_exception(error)
 
 
 def _encode(event: Event) -> bytes:
