@@ -36,6 +36,15 @@ SIZES = {
     "L": (16, 500, 5000),
     "XL": (32, 2000, 20000),
 }
+NOTES = """Where the miss comes from: at M crm_mon itself is quick (0.2 s), while our floor is fixed per
+element. Building lxml's tree alone is about 7.5 ms there (3.5% of crm_mon); the rest is Python
+creating ~1,300 frozen Resource objects and ~2,200 Operation objects (each `.get` on an lxml
+element is ~0.14 µs, a frozen 27-field dataclass ~2 µs to construct). Already applied: one
+`fromstring`, direct attribute reads, cached int/duration parsing, dict-based booleans and the
+cyclic GC paused during a parse (together ~45 → ~28 ms at M). Not tried: a SAX-style target
+parser (estimated another ~5 ms) or parsing node history lazily (would change the model).
+From L upwards crm_mon grows faster than we do (6% at L, under 2% at XL).
+"""
 ARGV = ["crm_mon", "-1", "--inactive", "--output-as=xml"]
 
 
@@ -121,6 +130,7 @@ def write(rows: list[dict], path: Path) -> None:
         f"Target parse + join + diff ≤ 10% of crm_mon wall time at every size: **{verdict}** "
         f"(worst {worst['ratio'] * 100:.1f}% at {worst['size']}).",
         "",
+        NOTES,
         "Rerun: `.venv/bin/python bench/status_model/run.py` (about 2 minutes; XL's crm_mon alone "
         "takes most of it). Generated CIBs go to /tmp/pcmk-bench.",
         "",

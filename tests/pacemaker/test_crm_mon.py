@@ -240,3 +240,30 @@ def test_every_fixture_gives_an_outcome():
         outcome = parse_status(path.read_bytes())
         assert isinstance(outcome, (Snapshot, Unavailable)), path
     assert json.loads((CRM_MON / "captures.json").read_text())["_crm_mon_version"]
+
+
+def test_legacy_agent_names_are_normalised_so_remotes_link():
+    s = snapshot("handwritten/legacy-2.0.xml")
+    rem = s.node("rem-a")
+    assert (rem.connection_resource, rem.host) == ("rem-a", "alpha")
+    assert next(r for r in s.resources if r.id == "rem-a").agent == "ocf:pacemaker:remote"
+
+
+def test_failing_exit_that_still_printed_state_keeps_both():
+    text = load("maintenance-mode.xml").decode().replace(
+        '<status code="0" message="OK"/>', '<status code="1" message="Error occurred"/>')
+    s = parse_status(text, 1)
+    assert isinstance(s, Snapshot) and s.nodes[0].name == "solo"
+    assert [(c.kind, c.message, c.exit_code) for c in s.conditions] == [
+        (ConditionKind.COMMAND_FAILED, "Error occurred", 1)]
+
+
+def test_remote_node_still_starting_is_not_online():
+    # crm_mon briefly reports online="true" while the connection resource is still starting
+    text = load("full.xml").decode()
+    text = text.replace(
+        '<resource id="remote1" resource_agent="ocf:pacemaker:remote" role="Started"',
+        '<resource id="remote1" resource_agent="ocf:pacemaker:remote" role="Started" pending="Starting"')
+    s = parse_status(text)
+    assert s.node("remote1").online is False
+    assert snapshot("full.xml").node("remote1").online is True

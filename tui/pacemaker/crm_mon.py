@@ -228,21 +228,24 @@ def _parse_root(root, exit_code: int | None, stderr: str) -> StatusOutcome:
         if cond is not None:
             return Unavailable(cond)
 
+    has_state = summary_el is not None or sections.get("nodes") is not None
     if effective_code:
         cond = _exit_condition(effective_code, message, errors)
-        return Unavailable(cond)  # type: ignore[arg-type]
-    if summary_el is None and sections.get("nodes") is None:
+        if not has_state:
+            return Unavailable(cond)  # type: ignore[arg-type]
+        conditions = (cond,)  # a failing exit that still printed state: keep both
+    elif not has_state:
         if errors:
             return Unavailable(Condition(ConditionKind.ERRORS, errors[0] or message or "error",
                                          effective_code, errors))
         return Unavailable(Condition(ConditionKind.MALFORMED,
                                      "crm_mon output carries no cluster state (no <summary>)",
                                      effective_code))
-
-    conditions = ()
-    if errors:
+    elif errors:
         conditions = (Condition(ConditionKind.ERRORS, errors[0] or message or "error",
                                 effective_code, errors),)
+    else:
+        conditions = ()
     return _snapshot(sections, api_version, legacy_version, pacemakerd, conditions)
 
 
@@ -361,13 +364,20 @@ def _node_names(el) -> tuple[str, ...]:
     return tuple(n.get("name") or "" for n in el.iterchildren("node"))
 
 
+def _agent(agent: str | None) -> str | None:
+    # crm_mon < 2.0.3 printed "ocf::heartbeat:IPaddr2"
+    if agent and "::" in agent:
+        return agent.replace("::", ":", 1)
+    return agent
+
+
 def _primitive(el) -> Resource:
     get, flag = el.get, _BOOL.get  # crm_mon prints "true"/"false"; anything else is the default
     role = get("role") or "Stopped"
     return Resource(
         id=get("id") or "",
         kind=ResourceKind.PRIMITIVE,
-        agent=get("resource_agent"),
+        agent=_agent(get("resource_agent")),
         role=_ROLE_ALIASES.get(role, role),
         target_role=get("target_role"),
         active=flag(get("active"), False),
