@@ -36,7 +36,7 @@ SIZES = {
     "L": (16, 500, 5000),
     "XL": (32, 2000, 20000),
 }
-NOTES = """Where the miss comes from: at M crm_mon itself is quick (0.2 s), while our floor is fixed per
+NOTES = """Notes from the 2026-11-22 run, where M missed: at M crm_mon itself is quick (0.2 s), while our floor is fixed per
 element. Building lxml's tree alone is about 7.5 ms there (3.5% of crm_mon); the rest is Python
 creating ~1,300 frozen Resource objects and ~2,200 Operation objects (each `.get` on an lxml
 element is ~0.14 µs, a frozen 27-field dataclass ~2 µs to construct). Already applied: one
