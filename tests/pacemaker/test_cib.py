@@ -101,3 +101,42 @@ def test_invalid_port_falls_back_to_default():
     xml = FULL_CIB.replace(b'name="port" value="3122"', b'name="port" value="99999"')
     joined = join(snapshot("full.xml"), parse_configuration(xml))
     assert joined.node("remote1").port == DEFAULT_REMOTE_PORT
+
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+
+@st.composite
+def mutated_cib(draw):
+    data = bytearray(FULL_CIB)
+    for _ in range(draw(st.integers(1, 3))):
+        at = draw(st.integers(0, len(data) - 1))
+        op = draw(st.sampled_from(["truncate", "flip", "value"]))
+        if op == "truncate":
+            data = data[:at]
+        elif op == "flip":
+            data[at] = draw(st.integers(0, 255))
+        else:
+            eq = data.find(b'="', at)
+            end = data.find(b'"', eq + 2) if eq >= 0 else -1
+            if end > 0:
+                data[eq + 2:end] = draw(st.sampled_from([b"", b"-1", b"x" * 50, b"70000", b"1e9"]))
+        if not data:
+            break
+    return bytes(data)
+
+
+@settings(max_examples=150, deadline=None)
+@given(mutated_cib())
+def test_mutated_cibs_parse_or_raise_cib_parse_error(data):
+    for fn in (parse_configuration, parse_cib_version):
+        try:
+            fn(data)
+        except CibParseError as exc:
+            assert str(exc)
+    try:
+        facts = parse_configuration(data)
+    except CibParseError:
+        return
+    join(snapshot("full.xml"), facts)
