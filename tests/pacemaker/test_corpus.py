@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from tui.pacemaker.cib import join, parse_configuration
 from tui.pacemaker.crm_mon import parse_status
 from tui.pacemaker.model import NodeKind, Snapshot
 
@@ -137,3 +138,25 @@ def test_every_cib_parses_and_agrees_with_crm_mon_text(rendered):
     assert not problems, "\n".join(problems[:40])
     # the corpus exercises every kind but ping
     assert totals[NodeKind.REMOTE] and totals[NodeKind.GUEST] and totals[NodeKind.BUNDLE]
+
+
+def test_every_cib_configuration_joins(rendered):
+    """parse_configuration reads every corpus CIB; joined remotes/guests get an address and port."""
+    problems = []
+    for path, xml, _text in rendered:
+        outcome = parse_status(xml.stdout)
+        facts = parse_configuration(path.read_bytes())
+        joined = join(outcome, facts)
+        for node in joined.nodes:
+            if node.kind in (NodeKind.REMOTE, NodeKind.GUEST, NodeKind.BUNDLE):
+                if not node.address or not node.port:
+                    problems.append(f"{path.name}: {node.name} has no address/port after join")
+            if node.kind is NodeKind.REMOTE and node.name in facts.remotes:
+                server = facts.remotes[node.name].server
+                if server and node.address != server:
+                    problems.append(f"{path.name}: {node.name} address {node.address} != {server}")
+            orphans = {r.id for r in joined.all_resources() if r.orphaned}
+            if node.kind is NodeKind.GUEST and node.name not in facts.guests \
+                    and node.container_resource not in orphans:  # removed from the config
+                problems.append(f"{path.name}: guest {node.name} has no remote-node primitive in the CIB")
+    assert not problems, "\n".join(problems[:40])

@@ -267,3 +267,27 @@ def test_remote_node_still_starting_is_not_online():
     s = parse_status(text)
     assert s.node("remote1").online is False
     assert snapshot("full.xml").node("remote1").online is True
+
+
+def test_missing_optional_attributes_take_defaults():
+    import re
+
+    text = load("full.xml").decode()
+    # keep only what every api-version has on <node>: name, id, type, id_as_resource
+    def strip(match):
+        keep = re.findall(r'\b(?:name|id|type|id_as_resource)="[^"]*"', match.group(0))
+        return "<node " + " ".join(keep) + "/>"
+    text = re.sub(r"<node name=[^>]*type=[^>]*/>", strip, text)
+    s = parse_status(text)
+    assert isinstance(s, Snapshot) and len(s.nodes) == 11
+    n = s.node("node1")
+    assert (n.online, n.standby, n.is_dc, n.resources_running, n.health, n.feature_set) == (
+        False, False, False, 0, None, None)
+    assert s.node("gn1").kind is NodeKind.GUEST and s.node("web-bundle-0").kind is NodeKind.BUNDLE
+
+
+def test_unknown_elements_and_attributes_are_ignored():
+    text = load("full.xml").decode().replace(
+        "<nodes>", '<future-section x="1"><deep/></future-section><nodes future="yes">', 1)
+    text = text.replace('<node name="node1" ', '<node name="node1" new-attr="42" ', 1)
+    assert parse_status(text).nodes == snapshot("full.xml").nodes
