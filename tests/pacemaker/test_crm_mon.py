@@ -291,3 +291,11 @@ def test_unknown_elements_and_attributes_are_ignored():
         "<nodes>", '<future-section x="1"><deep/></future-section><nodes future="yes">', 1)
     text = text.replace('<node name="node1" ', '<node name="node1" new-attr="42" ', 1)
     assert parse_status(text).nodes == snapshot("full.xml").nodes
+
+
+def test_pacemakerd_answering_without_state():
+    doc = ('<pacemaker-result api-version="2.25"><pacemakerd sys_from="pacemakerd" '
+           'state="query failed" last_updated=""/><status code="0" message="OK"/></pacemaker-result>')
+    outcome = parse_status(doc, 0)
+    assert outcome.condition.kind is ConditionKind.DISCONNECTED
+    assert outcome.condition.message == "pacemakerd state: query failed"

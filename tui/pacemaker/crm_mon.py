@@ -227,6 +227,11 @@ def _parse_root(root, exit_code: int | None, stderr: str) -> StatusOutcome:
                                      errors)
         if cond is not None:
             return Unavailable(cond)
+        if state and not effective_code and sections.get("nodes") is None:
+            # e.g. "query failed", "invalid": pacemakerd answered but no state followed
+            return Unavailable(Condition(ConditionKind.DISCONNECTED,
+                                         f"pacemakerd state: {clip(state, 100)}",
+                                         effective_code, errors))
 
     has_state = summary_el is not None or sections.get("nodes") is not None
     if effective_code:
