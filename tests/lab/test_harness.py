@@ -165,3 +165,12 @@ def test_a_claimed_lab_is_refused_to_others_until_released():
     again = state.Claim("zc")
     assert again.try_take()
     again.release()
+
+
+def test_without_root_the_lab_tests_skip_with_the_reason(monkeypatch):
+    from tests.lab import fixtures
+
+    monkeypatch.setattr(os, "geteuid", lambda: 1000)
+    assert fixtures.skip_reason() == "lab tests need root (network namespaces, mounts)"
+    with pytest.raises(pytest.skip.Exception, match="need root"):
+        fixtures.acquire("2")
