@@ -147,7 +147,7 @@ class ClusterSession:
             elif config_section is not None:
                 conditions.append(Condition(ConditionKind.COMMAND_FAILED, f"cibadmin --query exited {config_section.rc}: connection details from the CIB are missing", config_section.rc))
         except cib.CibParseError as exc:
-            conditions.append(Condition(ConditionKind.MALFORMED, f"CIB configuration: {exc}"))
+            conditions.append(Condition(ConditionKind.MALFORMED, str(exc)))
             version = None  # never skip a refresh on the strength of a CIB we could not read
         return dataclasses.replace(snapshot, cib_version=version, conditions=tuple(conditions))
 
