@@ -131,3 +131,25 @@ def test_console_config_names_every_node_with_its_kind(anylab):
     assert kinds == {name: (i.kind, i.address, i.port) for name, i in anylab.nodes.items()}
     node1 = cluster.node("node1")
     assert node1.known_hosts == anylab.known_hosts and node1.identity_file == anylab.ssh_key
+
+
+def test_the_console_parser_reads_the_real_crm_mon(anylab, request):
+    """tui.pacemaker.crm_mon on this Pacemaker's real output, including a lost remote."""
+    from tui.pacemaker.crm_mon import parse_status
+    from tui.pacemaker.model import NodeKind, Snapshot
+
+    snap = parse_status(anylab.crm_mon_xml(), 0)
+    assert isinstance(snap, Snapshot), snap
+    assert snap.pacemaker_version == VERSIONS[request.node.callspec.params["anylab"]]
+    kinds = {n.name: n.kind for n in snap.nodes}
+    assert kinds == {"node1": NodeKind.CLUSTER, "rn1": NodeKind.REMOTE, "gn1": NodeKind.GUEST}
+    assert snap.node("gn1").container_resource == "gn1-container"
+    assert all(snap.node(n).online for n in kinds)
+
+    anylab.stop_remoted("rn1")
+    anylab.wait_until("rn1 offline", lambda s: not s.nodes["rn1"].online, timeout=30)
+    snap = parse_status(anylab.crm_mon_xml(), 0)
+    assert not snap.node("rn1").online
+    assert any(f.exit_reason == "Lost connection to remote executor" for f in snap.failures)
+    anylab.start_remoted("rn1")
+    anylab.wait_all_up(timeout=60)
