@@ -6,6 +6,7 @@ Use from anywhere with `pytest_plugins = ["tests.lab.fixtures"]` in tests/confte
 
 from __future__ import annotations
 
+import atexit
 import os
 import shutil
 import subprocess
@@ -75,6 +76,14 @@ def release(version: str) -> None:
     if entry[1] <= 0:
         del _labs[version]
         entry[0].down()
+
+
+@atexit.register
+def _down_all() -> None:
+    """A session that ends without running fixture finalizers still takes its labs down
+    (one killed outright leaves them to the next session's sweep)."""
+    for version in list(_labs):
+        _labs.pop(version)[0].down()
 
 
 def _session_lab(version: str) -> Iterator[Lab]:

@@ -268,7 +268,14 @@ class Lab:
         if overlap:
             raise LabError(f"10.99.{spec.subnet}.0/24 is already routed here "
                            f"({'; '.join(overlap)}): choose another subnet index")
-        self.dir.mkdir(parents=True)
+        for _ in range(5):  # another lab's cleanup may remove the empty BASE meanwhile
+            try:
+                self.dir.mkdir(parents=True)
+                break
+            except FileNotFoundError:
+                time.sleep(0.05)
+        else:
+            raise LabError(f"could not create {self.dir}")
         os.chmod(self.dir, 0o755)
         self._rec = Record(self.dir / "state.json")
         self._rec.data["spec"] = {"version": spec.version, "cluster_name": spec.cluster_name}
