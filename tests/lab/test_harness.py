@@ -132,6 +132,8 @@ def test_cleanup_after_a_crash_removes_only_the_labs_own_things(tmp_path, monkey
     folder = tmp_path / tag
     folder.mkdir()
     rec = state.Record(folder / "state.json")
+    # claimed, so a concurrent session's sweep leaves this "crash" to us
+    claims = [state.Claim(tag).take(), state.Claim(other).take()]
     try:
         rec.add("links", f"pcl-{tag}-br")
         netns.add_bridge(f"pcl-{tag}-br", "10.99.250.1/24")
@@ -152,6 +154,8 @@ def test_cleanup_after_a_crash_removes_only_the_labs_own_things(tmp_path, monkey
     finally:
         state.cleanup(tag, log=lambda m: None)
         netns.del_link(f"pcl-{other}-br")
+        for claim in claims:
+            claim.release()
 
 
 def test_a_claimed_lab_is_refused_to_others_until_released():
