@@ -50,10 +50,13 @@ def children_cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
+USER = "root"  # --user sets it
+
+
 def ssh_base(lab, extra=()) -> list[str]:
     return ["ssh", "-F", "/dev/null", "-p", str(lab.port), "-i", str(lab.client_key),
             "-o", "BatchMode=yes", "-o", f"UserKnownHostsFile={lab.known_hosts}",
-            "-o", "StrictHostKeyChecking=yes", "-l", "root", *extra]
+            "-o", "StrictHostKeyChecking=yes", "-l", USER, *extra]
 
 
 def run_openssh(kind: str, lab, hosts: list[str], control_dir: Path | None) -> tuple[float, float]:
@@ -88,7 +91,7 @@ async def run_pool(pool: WorkerPool, hosts: list[str]) -> tuple[float, float]:
 
 async def pool_rounds(lab, hosts, log_dir: Path | None) -> list[tuple[float, float]]:
     def transport_for(host: str) -> SshTransport:
-        return SshTransport(host, port=lab.port, identity_files=[lab.client_key],
+        return SshTransport(host, port=lab.port, username=USER, identity_files=[lab.client_key],
                             known_hosts=lab.known_hosts, ssh_config=None)
 
     log = ActionLog(log_dir / "actions.jsonl") if log_dir else None
@@ -135,12 +138,24 @@ def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--sizes", default="1,5,20")
     parser.add_argument("--reps", type=int, default=5)
-    parser.add_argument("--json", type=Path, default=Path(__file__).with_name("last-run.json"))
+    parser.add_argument("--json", type=Path, default=Path(__file__).with_name("results.json"))
+    parser.add_argument("--user", default="root",
+                        help="log in as this user; a user other than root is created for the run "
+                        "with /bin/sh as its shell (no login scripts) and removed afterwards")
     args = parser.parse_args()
+    global USER
+    USER = args.user
     sizes = [int(s) for s in args.sizes.split(",")]
     addresses = tuple(f"127.0.0.{i + 2}" for i in range(max(sizes)))
     lab = start_lab(addresses)
-    results: dict = {"machine": machine(), "runs": {}}
+    created = False
+    if USER != "root":
+        if subprocess.run(["id", USER], capture_output=True).returncode != 0:
+            subprocess.run(["useradd", "-M", "-s", "/bin/sh", USER], check=True)
+            subprocess.run(["usermod", "-p", "*", USER], check=True)
+            created = True
+        lab.authorize(USER)
+    results: dict = {"machine": machine(), "user": USER, "runs": {}}
     contenders = ["pool", "pool-nolog", "ssh-seq", "ssh-xargs", "ssh-cm"]
     try:
         with tempfile.TemporaryDirectory() as tmp:
@@ -168,6 +183,9 @@ def main() -> int:
                 print(f"N={n} done", file=sys.stderr)
     finally:
         remove_lab(lab)
+        if created:
+            time.sleep(0.5)  # let the user's sshd sessions end
+            subprocess.run(["userdel", USER], check=False)
     results["machine"]["loadavg_after"] = os.getloadavg()
     args.json.write_text(json.dumps(results, indent=2))
     print(render(results))

@@ -168,3 +168,24 @@ async def test_timeout_is_recorded(tmp_path):
     assert result.timed_out and not pgrep(pattern)
     (record,) = log.records()
     assert record.get("timed_out") is True and "timed out" in record.get("error")
+
+
+async def test_unknown_host_is_a_transport_error_not_a_crash():
+    def transport_for(host):
+        raise KeyError(f"no node named {host!r}")
+
+    pool = WorkerPool(transport_for)
+    with pytest.raises(TransportError, match="no way to reach it: no node named 'ghost'"):
+        await pool.run("ghost", ["true"], purpose="t")
+    (result,) = [r async for r in pool.fan_out(["ghost"], ["true"], purpose="t")]
+    assert result.exit_status is None and "no node named" in result.error
+
+
+async def test_output_is_streamed_to_the_caller_scrubbed(tmp_path):
+    chunks: list[tuple[str, bytes]] = []
+    pool = local_pool(ActionLog(tmp_path / "a.jsonl"))
+    await pool.run("localhost", ["sh", "-c", "cat; echo tail >&2"], purpose="t",
+                   stdin=Secret("abc-secret-123", "pw"),
+                   on_output=lambda stream, chunk: chunks.append((stream, chunk)))
+    assert b"".join(c for s, c in chunks if s == "stdout") == b"<pw: redacted>"
+    assert b"".join(c for s, c in chunks if s == "stderr") == b"tail\n"

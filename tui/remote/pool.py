@@ -58,7 +58,10 @@ class WorkerPool:
 
     def transport(self, host: str) -> Transport:
         if host not in self._transports:
-            self._transports[host] = self._transport_for(host)
+            try:
+                self._transports[host] = self._transport_for(host)
+            except (KeyError, ValueError) as exc:  # unknown node, bad jump host spec, ...
+                raise TransportError(host, f"no way to reach it: {exc.args[0] if exc.args else exc}") from None
         return self._transports[host]
 
     async def run(

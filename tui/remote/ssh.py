@@ -339,19 +339,23 @@ class SshTransport:
         )
 
     async def _open(self, line: str, capture: OutputCapture):
-        """Open a session channel; a stale cached connection is replaced once.
+        """Open a session channel and start the command on it.
 
-        Safe to retry: when opening the channel fails, the command has not started.
+        Not retried: once the exec request may have reached the server, the command may
+        have run. A connection already known to be dead was dropped by `_connection_lost`,
+        so `connection()` sets up a fresh one (that setup is what retries).
         """
-        for attempt in (1, 2):
-            conn = await self.connection()
-            try:
-                return await conn.create_session(lambda: _Session(capture), line, encoding=None)
-            except (asyncssh.ChannelOpenError, asyncssh.DisconnectError, OSError) as exc:
-                self._drop(conn)
-                if attempt == 2:
-                    raise TransportError(self.name, f"cannot start a command: {exc}") from None
-        raise AssertionError("unreachable")
+        conn = await self.connection()
+        try:
+            return await conn.create_session(lambda: _Session(capture), line, encoding=None)
+        except asyncssh.ChannelOpenError as exc:  # refused by the server; connection fine
+            raise TransportError(self.name, f"cannot start a command: {exc.reason}") from None
+        except (asyncssh.DisconnectError, OSError) as exc:
+            self._drop(conn)
+            raise TransportError(
+                self.name, f"connection lost while starting the command: {exc}",
+                hint="it may or may not have started; check before running it again",
+            ) from None
 
     async def _kill(self, chan, session: _Session) -> None:
         """Stop the remote process group: TERM, then KILL if it is still there.
