@@ -331,3 +331,81 @@ async def test_sudo_command_is_killed_on_cancel(make_ssh, sudo_user):
         await task
     assert await wait_for(lambda: not pgrep(pattern)), "sudo'd sleep survived cancellation"
     await t.close()
+
+
+async def test_connection_setup_is_retried_with_backoff(sshd):
+    """Nothing listens at first; a relay to sshd appears during the backoff."""
+    from tests.remote.sshd_lab import free_port
+
+    port = free_port()
+
+    async def relay(reader, writer):
+        up_reader, up_writer = await asyncio.open_connection(sshd.address, sshd.port)
+
+        async def pipe(src, dst):
+            while data := await src.read(65536):
+                dst.write(data)
+                await dst.drain()
+            dst.close()
+
+        await asyncio.gather(pipe(reader, up_writer), pipe(up_reader, writer),
+                             return_exceptions=True)
+
+    async def open_later():
+        await asyncio.sleep(0.3)
+        return await asyncio.start_server(relay, "127.0.0.1", port)
+
+    known = Path(str(sshd.known_hosts) + f".relay{port}")
+    known.write_text(known_hosts_line("127.0.0.1", port, sshd.host_key.with_suffix(".pub")))
+    t = SshTransport("127.0.0.1", port=port, identity_files=[sshd.client_key], known_hosts=known,
+                     ssh_config=None, connect_retries=3, retry_backoff=0.2)
+    server_task = asyncio.ensure_future(open_later())
+    started = time.monotonic()
+    result = await t.run(["echo", "eventually"])
+    assert result.stdout == b"eventually\n" and t.connects == 1
+    assert time.monotonic() - started >= 0.3  # it did wait for the relay
+    await t.close()
+    server = await server_task
+    server.close()
+    known.unlink()
+
+
+async def test_ssh_agent_is_used_when_no_identity_file_is_given(sshd, tmp_path, monkeypatch):
+    import shutil
+
+    if shutil.which("ssh-agent") is None:
+        pytest.skip("ssh-agent is not installed")
+    sock = tmp_path / "agent.sock"
+    agent = subprocess.Popen(["ssh-agent", "-D", "-a", str(sock)], stdout=subprocess.DEVNULL,
+                             stderr=subprocess.DEVNULL)
+    try:
+        for _ in range(100):
+            if sock.exists():
+                break
+            time.sleep(0.02)
+        subprocess.run(["ssh-add", "-q", str(sshd.client_key)], env={"SSH_AUTH_SOCK": str(sock)},
+                       check=True, capture_output=True)
+        monkeypatch.setenv("SSH_AUTH_SOCK", str(sock))
+        monkeypatch.setenv("HOME", str(tmp_path))  # no ~/.ssh/id_* keys to fall back on
+        t = SshTransport("127.0.0.1", port=sshd.port, known_hosts=sshd.known_hosts,
+                         ssh_config=None, connect_retries=0)
+        assert (await t.run(["echo", "agent"])).stdout == b"agent\n"
+        await t.close()
+    finally:
+        agent.terminate()
+        agent.wait()
+
+
+async def test_ssh_config_file_is_honoured(sshd, tmp_path):
+    config = tmp_path / "ssh_config"
+    config.write_text(
+        "Host lab-alias\n"
+        "  HostName 127.0.0.1\n"
+        f"  Port {sshd.port}\n"
+        "  User root\n"
+        f"  IdentityFile {sshd.client_key}\n"
+    )
+    t = SshTransport("lab-alias", port=None, username=None, known_hosts=sshd.known_hosts,
+                     ssh_config=[config], connect_retries=0)
+    assert (await t.run(["echo", "configured"])).stdout == b"configured\n"
+    await t.close()

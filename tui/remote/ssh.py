@@ -112,8 +112,8 @@ class SshTransport:
         self,
         host: str,
         *,
-        port: int = 22,
-        username: str = "root",
+        port: int | None = 22,
+        username: str | None = "root",
         identity_files: Sequence[str | Path] = (),
         known_hosts: str | Path | None = None,
         jump: SshTransport | str | None = None,
@@ -150,7 +150,8 @@ class SshTransport:
     def jump_spec(self) -> str | None:
         """The jump chain as `ssh -J` takes it (for the log's --export-sh)."""
         if isinstance(self.jump, SshTransport):
-            own = f"{self.jump.username}@{self.jump.host}:{self.jump.port}"
+            j = self.jump
+            own = (f"{j.username}@" if j.username else "") + j.host + (f":{j.port}" if j.port else "")
             return f"{self.jump.jump_spec},{own}" if self.jump.jump else own
         return self.jump
 
@@ -190,8 +191,6 @@ class SshTransport:
         elif self.jump:
             tunnel = self.jump
         options: dict = dict(
-            port=self.port,
-            username=self.username,
             known_hosts=self._known_hosts_arg(),
             config=self.ssh_config,
             connect_timeout=self.connect_timeout,
@@ -203,7 +202,12 @@ class SshTransport:
         )
         if self.identity_files:
             options["client_keys"] = list(self.identity_files)
-        where = f"{self.username}@{self.host}:{self.port}"
+        # None: whatever ~/.ssh/config says for this host (else OpenSSH's defaults)
+        if self.port is not None:
+            options["port"] = self.port
+        if self.username is not None:
+            options["username"] = self.username
+        where = f"{self.username or ''}{'@' if self.username else ''}{self.host}:{self.port or 22}"
         try:
             conn = await asyncssh.connect(self.host, **options)
         except asyncssh.HostKeyNotVerifiable:
@@ -213,12 +217,12 @@ class SshTransport:
             raise TransportError(
                 self.name,
                 f"authentication failed for {where}: {exc.reason}",
-                hint=f"tried keys: {keys}; is the public key in ~{self.username}/.ssh/authorized_keys?",
+                hint=f"tried keys: {keys}; is the public key in ~{self.username or ''}/.ssh/authorized_keys?",
             ) from None
         except socket.gaierror as exc:
             raise TransportError(self.name, f"cannot resolve {self.host}: {exc.strerror}") from None
         except ConnectionRefusedError:
-            raise _Retryable(f"connection refused by {self.host}:{self.port}", "is sshd running there?")
+            raise _Retryable(f"connection refused by {self.host}:{self.port or 22}", "is sshd running there?")
         except (TimeoutError, asyncio.TimeoutError):
             raise _Retryable(f"no SSH connection to {where} within {self.connect_timeout:g}s", None)
         except (OSError, asyncssh.DisconnectError) as exc:
@@ -242,12 +246,13 @@ class SshTransport:
     def _host_key_error(self, key) -> TransportError:
         file = self._known_hosts_file()
         fingerprint = key.get_fingerprint("sha256") if key is not None else "unknown"
-        pattern = self.host if self.port == 22 else f"[{self.host}]:{self.port}"
+        port = self.port or 22
+        pattern = self.host if port == 22 else f"[{self.host}]:{port}"
         trusted: list = []
         if file.is_file():
             try:
                 trusted = asyncssh.match_known_hosts(
-                    str(file), self.host, self.host, None if self.port == 22 else self.port
+                    str(file), self.host, self.host, None if port == 22 else port
                 )[0]
             except (OSError, ValueError):
                 trusted = []
@@ -259,7 +264,7 @@ class SshTransport:
                 hint="this may be a man-in-the-middle attack; if the host was really "
                 f"reinstalled, remove the old entry with `ssh-keygen -R '{pattern}' -f {file}`",
             )
-        scan = f"ssh-keyscan -p {self.port} {self.host} >> {file}"
+        scan = f"ssh-keyscan -p {port} {self.host} >> {file}"
         return TransportError(
             self.name,
             f"unknown host key for {pattern}: {fingerprint} is not in {file}",
