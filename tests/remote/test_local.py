@@ -89,3 +89,9 @@ async def test_secret_stdin_is_scrubbed_from_output():
                                    stdin=Secret("p4ss-word", "authkey"))
     assert b"p4ss-word" not in r.stdout + r.stderr
     assert r.stdout.startswith(b"<authkey: redacted>")
+
+
+async def test_secret_env_value_reaches_the_command_but_not_the_output():
+    r = await LocalTransport().run(["sh", "-c", 'test "$PW" = "open sesame" && echo "$PW"'],
+                                   env={"PW": Secret("open sesame", "pw")})
+    assert r.ok and r.stdout == b"<pw: redacted>\n"

@@ -53,7 +53,7 @@ class LocalTransport:
                 stdin=asyncio.subprocess.DEVNULL if stdin is None else asyncio.subprocess.PIPE,
                 stdout=asyncio.subprocess.PIPE,
                 stderr=asyncio.subprocess.PIPE,
-                env={**os.environ, **env} if env else None,
+                env=_environment(env),
                 start_new_session=True,
             )
         except (FileNotFoundError, PermissionError) as exc:
@@ -102,6 +102,15 @@ class LocalTransport:
 
     async def close(self) -> None:
         return None
+
+
+def _environment(env: Mapping[str, str | Secret] | None) -> dict[str, str] | None:
+    """os.environ plus env; a Secret value is revealed only into the child's environment
+    (readable by the same user and root only, unlike a command line)."""
+    if not env:
+        return None
+    extra = {k: (v.reveal().decode() if isinstance(v, Secret) else v) for k, v in env.items()}
+    return {**os.environ, **extra}
 
 
 async def _pump(reader: asyncio.StreamReader, name: str, capture: OutputCapture) -> None:
