@@ -10,7 +10,8 @@ Why the pieces look the way they do:
 - Host keys are always checked against known_hosts (an absent file means "nothing is
   trusted", never "trust everything"); an unknown key's SHA256 fingerprint is reported with
   how to accept it, a changed key is refused.
-- Only connection setup is retried (with backoff): a command that may have run never is.
+- Only connection setup is retried (with backoff, for quick failures such as "refused" or a
+  reset handshake; a timeout already waited long enough): a command that may have run never is.
 """
 
 from __future__ import annotations
@@ -224,7 +225,11 @@ class SshTransport:
         except ConnectionRefusedError:
             raise _Retryable(f"connection refused by {self.host}:{self.port or 22}", "is sshd running there?")
         except (TimeoutError, asyncio.TimeoutError):
-            raise _Retryable(f"no SSH connection to {where} within {self.connect_timeout:g}s", None)
+            # not retried: it already waited connect_timeout; three times that stalls callers
+            raise TransportError(
+                self.name, f"no SSH connection to {where} within {self.connect_timeout:g}s",
+                hint="host down or a firewall dropping packets?",
+            ) from None
         except (OSError, asyncssh.DisconnectError) as exc:
             raise _Retryable(f"cannot connect to {where}: {exc}", None)
         except asyncssh.Error as exc:
