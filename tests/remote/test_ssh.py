@@ -419,3 +419,21 @@ async def test_ssh_config_file_is_honoured(sshd, tmp_path):
                      ssh_config=[config], connect_retries=0)
     assert (await t.run(["echo", "configured"])).stdout == b"configured\n"
     await t.close()
+
+
+async def test_connect_timeout_when_the_server_never_answers(sshd):
+    import socket
+
+    silent = socket.socket()
+    silent.bind(("127.0.0.1", 0))
+    silent.listen(4)  # the kernel completes the TCP handshake; nobody ever speaks SSH
+    try:
+        t = SshTransport("127.0.0.1", port=silent.getsockname()[1], known_hosts=sshd.known_hosts,
+                         identity_files=[sshd.client_key], ssh_config=None, connect_timeout=0.5,
+                         connect_retries=2)
+        started = time.monotonic()
+        with pytest.raises(TransportError, match=r"no SSH connection to root@127.0.0.1:\d+ within 0.5s"):
+            await t.run(["true"])
+        assert time.monotonic() - started < 1.5  # waited once, no retries
+    finally:
+        silent.close()
