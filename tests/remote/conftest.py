@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import tempfile
 
 import pytest
 
@@ -47,8 +48,9 @@ def make_ssh(sshd):
 
 @pytest.fixture(autouse=True)
 def state_dir(tmp_path, monkeypatch):
-    """Keep every action log a test writes inside its tmp_path."""
+    """Keep every action log and spill file a test writes inside its tmp_path."""
     monkeypatch.setenv("PCMK_CONSOLE_STATE_DIR", str(tmp_path / "state"))
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
     return tmp_path / "state"
 
 
