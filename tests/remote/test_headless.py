@@ -146,12 +146,15 @@ async def test_log_human_and_json(tmp_path):
     assert log_verb.main(args, None, out=out) == 0
     text = out.getvalue()
     assert "echo tricky args" in text and "exit 3" in text and "[change]" in text
-    assert f"$ {shlex.join([*ARGV_ECHO, *TRICKY])}" in text
+    whole = shlex.join([*ARGV_ECHO, *TRICKY])  # has a newline: one screen line, cut
+    assert f"$ {whole.splitlines()[0]} … [{len(whole)} chars]" in text
+    assert "$ sh -c 'exit 3'\n" in text
     out = io.StringIO()
     args.json, args.limit = True, 1
     log_verb.main(args, None, out=out)
     (line,) = out.getvalue().splitlines()
     record = json.loads(line)
+    assert record["argv"] == ["sh", "-c", "exit 3"]
     assert record["purpose"] == "fail" and record["exit_status"] == 3 and record["state"] == "finished"
 
 

@@ -44,6 +44,17 @@ def _outcome(record: ActionRecord) -> str:
     return text
 
 
+SHORT = 160
+
+
+def _short(text: str) -> str:
+    """One screen line: long scripts (the status refresh) are cut, --json has them whole."""
+    first = text.split("\n", 1)[0]
+    if first == text and len(text) <= SHORT:
+        return text
+    return f"{first[:SHORT]} … [{len(text)} chars]"
+
+
 def render_human(records: list[ActionRecord]) -> str:
     lines = []
     for record in records:
@@ -54,15 +65,14 @@ def render_human(records: list[ActionRecord]) -> str:
             f"{_when(record.get('time'))}  {record.get('host')}  {_outcome(record)}{took}"
             f"{change}  {record.get('purpose', '')}"
         )
-        lines.append(f"    $ {shlex.join(record.get('argv') or [])}")
+        lines.append(f"    $ {_short(shlex.join(record.get('argv') or []))}")
         if record.get("stdin"):
             lines.append(f"    stdin: {record.get('stdin')}")
         for stream in ("stdout", "stderr"):
-            excerpt = (record.get(f"{stream}_excerpt") or "").rstrip("\n")
-            if excerpt:
-                shown = excerpt.splitlines()[:5]
-                lines += [f"    {stream}: {line}" for line in shown]
-                if len(excerpt.splitlines()) > 5 or record.get(f"{stream}_file"):
+            text = [line for line in (record.get(f"{stream}_excerpt") or "").splitlines() if line.strip()]
+            if text:
+                lines += [f"    {stream}: {_short(line)}" for line in text[:5]]
+                if len(text) > 5 or record.get(f"{stream}_file"):
                     more = record.get(f"{stream}_file")
                     lines.append(f"    {stream}: ..." + (f" (all of it: {more})" if more else ""))
     return "\n".join(lines) + ("\n" if lines else "")
