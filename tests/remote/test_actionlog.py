@@ -148,3 +148,22 @@ async def test_no_secret_reaches_the_log_ssh(tmp_path, make_ssh):
     lines = [json.loads(line) for line in (tmp_path / "state" / "actions.jsonl").read_bytes().splitlines()]
     assert {e["event"] for e in lines} == {"started", "finished"}
     assert lines[0]["transport"] == "ssh" and lines[0]["username"] == "root"
+
+
+async def test_rotation_bounds_the_log_and_prunes_old_output_files(tmp_path):
+    log = ActionLog(tmp_path / "state" / "actions.jsonl", max_bytes=20000, keep=2)
+    pool = WorkerPool(lambda h: LocalTransport(h), log)
+    for n in range(30):  # each command's output is long enough to get an output file
+        await pool.run("localhost", ["sh", "-c", f"yes {n} | head -c 6000"], purpose=f"run {n}")
+    files = log.files()
+    # the current file may have just been rotated away by the last write
+    assert [f.name for f in files if f != log.path] == ["actions.jsonl.2", "actions.jsonl.1"]
+    # a file ends with the batch that crossed the limit (one command's events here, ~5 KB)
+    assert all(f.stat().st_size <= 20000 + 12000 for f in files)
+    records = log.records()
+    assert 0 < len(records) < 30
+    purposes = [r.get("purpose") for r in records]
+    assert purposes == [f"run {n}" for n in range(30 - len(records), 30)]  # the newest, in order
+    kept_outputs = {r.get("stdout_file") for r in records if r.get("stdout_file")}
+    on_disk = {str(p) for p in (tmp_path / "state" / "output").iterdir()}
+    assert on_disk == kept_outputs  # older output files went with their records

@@ -25,6 +25,10 @@ from typing import Any, Callable, Iterator
 
 STATE_DIR_ENV = "PCMK_CONSOLE_STATE_DIR"
 FILE_NAME = "actions.jsonl"
+# rotation: the log is a history, not an archive; ~4 x 32 MiB at most, plus output files
+# of the records still kept
+MAX_BYTES = 32 << 20
+KEEP = 3
 WRITER_IDLE_EXIT = 5.0  # seconds an idle writer thread waits before it ends
 
 Event = dict[str, Any]
@@ -48,9 +52,13 @@ class TornLogWarning(UserWarning):
 
 
 class ActionLog:
-    def __init__(self, path: Path | str | None = None) -> None:
+    def __init__(
+        self, path: Path | str | None = None, *, max_bytes: int = MAX_BYTES, keep: int = KEEP
+    ) -> None:
         self.path = Path(path) if path else default_path()
         self.output_dir = self.path.parent / "output"
+        self.max_bytes = max_bytes
+        self.keep = keep
         self._listeners: list[Listener] = []
         self._lock = threading.Lock()  # one writer at a time (thread or sync caller)
         self._file = None
@@ -77,6 +85,43 @@ class ActionLog:
             f = self._open()
             f.write(b"".join(lines))
             os.fsync(f.fileno())
+            if f.tell() > self.max_bytes:
+                self._rotate()
+
+    def _rotate(self) -> None:
+        """actions.jsonl -> .1 -> .2 ... (.keep is dropped), then drop output files older
+        than the oldest record still kept. Called with the lock held."""
+        self._file.close()
+        self._file = None
+        for n in range(self.keep, 0, -1):
+            older = self.rotated(n)
+            if n == self.keep:
+                older.unlink(missing_ok=True)
+            elif older.exists():
+                older.rename(self.rotated(n + 1))
+        if self.keep:
+            self.path.rename(self.rotated(1))
+        else:
+            self.path.unlink()
+        self._prune_outputs()
+
+    def rotated(self, n: int) -> Path:
+        return self.path.with_name(f"{self.path.name}.{n}")
+
+    def files(self) -> list[Path]:
+        """The log files, oldest first."""
+        olds = [self.rotated(n) for n in range(self.keep, 0, -1) if self.rotated(n).exists()]
+        return olds + ([self.path] if self.path.exists() else [])
+
+    def _prune_outputs(self) -> None:
+        # record ids start with their UTC start time, so they sort by age
+        oldest = next((e["id"] for f in self.files() for e in read_events(f)
+                       if e.get("event") in ("started", "refused")), None)
+        if oldest is None or not self.output_dir.is_dir():
+            return
+        for output in self.output_dir.iterdir():
+            if output.name.split(".", 1)[0] < oldest:
+                output.unlink(missing_ok=True)
 
     def write(self, event: Event) -> None:
         """Write one event durably, from synchronous code; listeners are called here."""
@@ -142,10 +187,10 @@ class ActionLog:
     # -- reading ------------------------------------------------------------------------
 
     def events(self) -> list[Event]:
-        return list(read_events(self.path))
+        return [event for f in self.files() for event in read_events(f)]
 
     def records(self) -> list[ActionRecord]:
-        return merge(read_events(self.path))
+        return merge(self.events())
 
 
 def _settle(futures: list[asyncio.Future], error: BaseException | None) -> None:
@@ -217,4 +262,5 @@ def merge(events) -> list[ActionRecord]:
             record.started, record.state = event, "refused"
         elif kind == "finished":
             record.finished, record.state = event, "finished"
-    return list(records.values())
+    # a record whose started event was rotated away is only half there: leave it out
+    return [r for r in records.values() if r.started]

@@ -216,7 +216,10 @@ class WorkerPool:
 
 
 def _new_id() -> str:
-    return f"{time.strftime('%Y%m%dT%H%M%SZ', time.gmtime())}-{_secrets.token_hex(4)}"
+    """UTC start time to the microsecond, then randomness: ids sort by age (rotation uses it)."""
+    now = time.time()
+    stamp = time.strftime("%Y%m%dT%H%M%S", time.gmtime(now))
+    return f"{stamp}{int(now % 1 * 1e6):06d}Z-{_secrets.token_hex(4)}"
 
 
 def _finished(record_id, host, started, result, captured: Captured, error, cancelled) -> dict:
