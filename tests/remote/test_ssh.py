@@ -441,3 +441,37 @@ async def test_connect_timeout_when_the_server_never_answers(sshd):
         assert attempts == 1  # a timeout is not retried
     finally:
         silent.close()
+
+
+@pytest.fixture
+def noisy_user(sshd):
+    """A bash user whose ~/.bashrc writes to stderr (bash reads it for sshd commands), like
+    an `stty` that complains about the missing terminal."""
+    import shutil
+
+    if os.geteuid() != 0 or shutil.which("useradd") is None:
+        pytest.skip("creating a test user needs root and useradd")
+    user = f"pcmkn{random.randint(1000, 9999)}"
+    home = Path(f"/home/{user}")
+    subprocess.run(["useradd", "-m", "-s", "/bin/bash", user], check=True)
+    try:
+        subprocess.run(["usermod", "-p", "*", user], check=True)
+        (home / ".bashrc").write_text('echo "rc noise on stderr" >&2\n')
+        sshd.authorize(user)
+        yield user
+    finally:
+        (sshd.root / "authorized_keys" / user).unlink(missing_ok=True)
+        _reap_user(user)
+        subprocess.run(["userdel", "-r", user], check=True, capture_output=True)
+
+
+async def test_login_shell_noise_stays_output_and_the_group_is_still_found(make_ssh, noisy_user):
+    t = make_ssh(username=noisy_user)
+    result = await t.run(["sh", "-c", "echo out; echo err >&2"])
+    assert result.stdout == b"out\n"
+    assert result.stderr == b"rc noise on stderr\nerr\n"  # the marker line is gone
+    argv, pattern = sleeper()
+    timed = await t.run(argv, timeout=1)
+    assert timed.timed_out
+    assert await wait_for(lambda: not pgrep(pattern)), "the remote sleep survived its timeout"
+    await t.close()

@@ -1,9 +1,9 @@
 """Run commands over SSH with asyncssh: one connection per host, one channel per command.
 
 Why the pieces look the way they do:
-- The command line is `printf PGID >&2; exec <shlex.join(argv)>`. sshd starts every session
-  in a new process group, so the login shell's $$ is that group; the first stderr line tells
-  us which group to kill on timeout or cancel. OpenSSH refuses the SSH "signal" request for
+- The command line is `printf MARKER PGID >&2; exec <shlex.join(argv)>`. sshd starts every
+  session in a new process group, so the login shell's $$ is that group; the marked stderr
+  line tells us which group to kill on timeout or cancel. OpenSSH refuses the SSH "signal" request for
   root logins ("session signalling requires privilege separation"), so the kill is sent as a
   `kill -KILL -- -PGID` on a second channel instead.
 - Environment goes in as an `env VAR=val` prefix inside argv: default sshd accepts no SendEnv.
@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import secrets
 import shlex
 import socket
 import time
@@ -30,7 +31,7 @@ from tui.remote.capture import DEFAULT_CAP, OutputCapture, secrets_of
 from tui.remote.secret import Secret
 from tui.remote.transport import CommandResult, OutputCallback, TransportError
 
-PGID_PREAMBLE = "printf '%s\\n' \"$$\" >&2; exec "
+MARKER_WAIT = 64 * 1024
 SUDO = ("sudo", "-n", "--")
 SUDO_NEEDS_PASSWORD = b"a password is required"
 # AES-GCM first: AES-NI through `cryptography` costs less client CPU per packet than
@@ -71,38 +72,45 @@ class _Client(asyncssh.SSHClient):
 
 
 class _Session(asyncssh.SSHClientSession):
-    """Feeds channel data into the capture; peels the PGID line off stderr first."""
+    """Feeds channel data into the capture; takes the PGID marker line out of stderr.
 
-    def __init__(self, capture: OutputCapture) -> None:
+    The marker carries a per-command nonce, so login-shell noise on stderr before it (an
+    `stty` in ~/.bashrc complaining about the missing tty) stays output, and no output can
+    pass for the marker. stderr is held back until the marker is seen (it is the first thing
+    the command line does), at most MARKER_WAIT bytes.
+    """
+
+    def __init__(self, capture: OutputCapture, marker: bytes) -> None:
         self.capture = capture
+        self.marker = marker
         self.pgid: int | None = None
-        self._pgid_buf: bytes | None = b""  # None once the PGID line was read
+        self._held: bytes | None = b""  # None once the marker was found (or given up on)
         self.lost: Exception | None = None
 
     def data_received(self, data: bytes, datatype) -> None:
-        if datatype == asyncssh.EXTENDED_DATA_STDERR:
-            if self._pgid_buf is not None:
-                self._pgid_buf += data
-                line, nl, rest = self._pgid_buf.partition(b"\n")
-                if not nl:
-                    return
-                self._pgid_buf = None
-                if line.strip().isdigit():
-                    self.pgid = int(line)
-                    data = rest
-                else:  # the shell did not run our preamble (exotic login shell)
-                    data = line + nl + rest
-                if not data:
-                    return
-            self.capture.feed("stderr", data)
-        else:
+        if datatype != asyncssh.EXTENDED_DATA_STDERR:
             self.capture.feed("stdout", data)
+            return
+        if self._held is not None:
+            self._held += data
+            at = self._held.find(self.marker)
+            end = self._held.find(b"\n", at) if at >= 0 else -1
+            if end >= 0:
+                number = self._held[at + len(self.marker) : end].strip()
+                self.pgid = int(number) if number.isdigit() else None
+                data, self._held = self._held[:at] + self._held[end + 1 :], None
+            elif len(self._held) > MARKER_WAIT:  # the shell did not run our preamble
+                data, self._held = self._held, None
+            else:
+                return
+        if data:
+            self.capture.feed("stderr", data)
 
     def connection_lost(self, exc) -> None:
         self.lost = exc
-        if self._pgid_buf:  # stderr ended before a newline: not our marker
-            self.capture.feed("stderr", self._pgid_buf)
-            self._pgid_buf = None
+        if self._held:  # ended without a marker: it was all output
+            self.capture.feed("stderr", self._held)
+        self._held = None
 
 
 class SshTransport:
@@ -297,13 +305,15 @@ class SshTransport:
         argv = tuple(argv)
         if not argv:
             raise ValueError("empty argv")
-        line = PGID_PREAMBLE + self.command_line(argv, env)
+        marker = f"pcmk-console-pgid-{secrets.token_hex(6)} "
+        # the login shell's $$ is the session's process group (see the module docstring)
+        line = f"printf '{marker}%s\\n' \"$$\" >&2; exec {self.command_line(argv, env)}"
         if capture is None:
             capture = OutputCapture(
                 cap=self.output_cap, secrets=secrets_of(stdin, env), on_output=on_output
             )
         started = time.time()
-        chan, session = await self._open(line, capture)
+        chan, session = await self._open(line, capture, marker.encode())
         if stdin is not None:
             chan.write(stdin.reveal() if isinstance(stdin, Secret) else stdin)
         chan.write_eof()  # like `ssh -n`: a command reading stdin gets EOF, not a hang
@@ -348,7 +358,7 @@ class SshTransport:
             error=error,
         )
 
-    async def _open(self, line: str, capture: OutputCapture):
+    async def _open(self, line: str, capture: OutputCapture, marker: bytes):
         """Open a session channel and start the command on it.
 
         Not retried: once the exec request may have reached the server, the command may
@@ -357,7 +367,8 @@ class SshTransport:
         """
         conn = await self.connection()
         try:
-            return await conn.create_session(lambda: _Session(capture), line, encoding=None)
+            return await conn.create_session(lambda: _Session(capture, marker), line,
+                                             encoding=None)
         except asyncssh.ChannelOpenError as exc:  # refused by the server; connection fine
             raise TransportError(self.name, f"cannot start a command: {exc.reason}") from None
         except (asyncssh.DisconnectError, OSError) as exc:
