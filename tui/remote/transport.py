@@ -56,6 +56,12 @@ class CommandResult:
 
 @runtime_checkable
 class Transport(Protocol):
+    """Optional extension (LocalTransport, SshTransport): a class attribute
+    `accepts_capture = True` and a `capture: tui.remote.capture.OutputCapture` keyword on
+    run(). WorkerPool then hands over its own capture (output cap, spill file next to the
+    action log, secret scrubbing) and the transport feeds chunks to it as they arrive.
+    Transports without it (the demo) are wrapped by the pool the same way via on_output."""
+
     host: str
 
     async def run(
