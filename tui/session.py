@@ -203,13 +203,15 @@ def _transport_factory(cluster: ClusterConfig, session_ref: list[ClusterSession]
     """host name -> Transport, from the config or (remote/guest nodes) the last snapshot."""
     from tui.remote.hosts import transport_for_node
 
+    jumps: dict = {}  # one connection per jump host, shared by every node behind it
+
     def transport_for(name: str) -> Transport:
         node = cluster.node(name)
         if node is None:
             snapshot = session_ref[0].last if session_ref else None
             seen = snapshot.node(name) if snapshot else None
             node = cluster.node_for_address(name, seen.address if seen else None)
-        transport = transport_for_node(node, cluster.ssh)
+        transport = transport_for_node(node, cluster.ssh, jumps=jumps)
         if cib_file is not None:
             return _WithEnv(transport, {"CIB_file": str(cib_file)})
         return transport
