@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import dataclasses
 import ipaddress
+import operator
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Mapping
@@ -25,8 +26,10 @@ from tui.pacemaker.model import (
     DEFAULT_CONNECT_TIMEOUT,
     DEFAULT_REMOTE_PORT,
     CibVersion,
+    Node,
     NodeKind,
     Snapshot,
+    positional_constructor,
 )
 from tui.pacemaker.xmlsafe import UnsafeXml, clip, parse_int, parse_xml
 
@@ -163,7 +166,8 @@ def _primitive(el, remotes: dict, guests: dict) -> None:
     parent = el.getparent()
     if parent is not None and parent.tag == "bundle":
         return
-    if (el.get("class"), el.get("provider"), el.get("type")) == ("ocf", "pacemaker", "remote"):
+    # type first: it rules out almost every primitive with one attribute read
+    if el.get("type") == "remote" and el.get("provider") == "pacemaker" and el.get("class") == "ocf":
         attrs = _nvpairs(el, "instance_attributes")
         remotes[rid] = RemoteFacts(
             resource=rid,
@@ -220,6 +224,22 @@ def _bundle_address(facts: BundleFacts | None, node: str) -> str:
         return node
 
 
+# dataclasses.replace costs ~10 µs a node (keyword __init__ plus field introspection); a
+# cluster with hundreds of remote nodes replaces every one of them on each refresh.
+_NODE_FIELDS = tuple(f.name for f in dataclasses.fields(Node))
+_NODE_INDEX = {name: i for i, name in enumerate(_NODE_FIELDS)}
+_node_values = operator.attrgetter(*_NODE_FIELDS)
+_new_node = positional_constructor(Node)
+
+
+def _replace_node(node: Node, update: dict) -> Node:
+    """dataclasses.replace(node, **update), faster."""
+    values = list(_node_values(node))
+    for name, value in update.items():
+        values[_NODE_INDEX[name]] = value
+    return _new_node(*values)
+
+
 def join(snapshot: Snapshot, facts: CibFacts) -> Snapshot:
     """The snapshot with connection facts (and Pacemaker's defaults) filled into its nodes."""
     nodes = []
@@ -250,7 +270,7 @@ def join(snapshot: Snapshot, facts: CibFacts) -> Snapshot:
                 "port": (bundle.control_port if bundle else None) or DEFAULT_REMOTE_PORT,
             }
         if update:
-            node = dataclasses.replace(node, **update)
+            node = _replace_node(node, update)
             changed = True
         nodes.append(node)
     summary = snapshot.summary

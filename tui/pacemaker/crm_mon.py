@@ -38,6 +38,7 @@ from tui.pacemaker.model import (
     Summary,
     Ticket,
     Unavailable,
+    positional_constructor,
 )
 from tui.pacemaker.xmlsafe import (
     UnsafeXml,
@@ -71,8 +72,16 @@ _VERSION = re.compile(r"\d+(?:\.\d+)+")
 # lenient readers in xmlsafe.
 _BOOL = {"true": True, "false": False}
 _CACHE_LIMIT = 4096
-_int_cache: dict[str, int | None] = {}
-_ms_cache: dict[str, int | None] = {}
+# None (attribute absent) is seeded so the inlined `cache[v] if v in cache` lookups hit for it too
+_int_cache: dict[str | None, int | None] = {None: None}
+_ms_cache: dict[str | None, int | None] = {None: None}
+
+
+# Positional constructors for the objects built thousands of times per parse (see model.py).
+_new_operation = positional_constructor(Operation)
+_new_history = positional_constructor(ResourceHistory)
+_new_resource = positional_constructor(Resource)
+_new_node = positional_constructor(Node)
 
 
 def _flag(el, name: str, default: bool = False) -> bool:
@@ -91,6 +100,7 @@ def _cached(cache: dict, parse, value: str | None):
     except KeyError:
         if len(cache) >= _CACHE_LIMIT:
             cache.clear()
+            cache[None] = None
         result = cache[value] = parse(value)
         return result
 
@@ -379,24 +389,31 @@ def _agent(agent: str | None) -> str | None:
 def _primitive(el) -> Resource:
     get, flag = el.get, _BOOL.get  # crm_mon prints "true"/"false"; anything else is the default
     role = get("role") or "Stopped"
-    return Resource(
-        id=get("id") or "",
-        kind=ResourceKind.PRIMITIVE,
-        agent=_agent(get("resource_agent")),
-        role=_ROLE_ALIASES.get(role, role),
-        target_role=get("target_role"),
-        active=flag(get("active"), False),
-        # 3.0.2 renamed orphaned -> removed (both printed for now)
-        orphaned=flag(get("removed"), False) or flag(get("orphaned"), False),
-        blocked=flag(get("blocked"), False),
-        managed=flag(get("managed"), True),
-        failed=flag(get("failed"), False),
-        failure_ignored=flag(get("failure_ignored"), False),
-        maintenance=flag(get("maintenance"), False),
-        pending=get("pending"),
-        nodes=_node_names(el),
-        description=get("description"),
-        locked_to=get("locked_to"),
+    agent = get("resource_agent")
+    return _new_resource(
+        get("id") or "",  # id
+        ResourceKind.PRIMITIVE,  # kind
+        _agent(agent) if agent and "::" in agent else agent,  # agent
+        _ROLE_ALIASES.get(role, role),  # role
+        get("target_role"),  # target_role
+        flag(get("active"), False),  # active
+        # orphaned: 3.0.2 renamed orphaned -> removed (both printed for now)
+        flag(get("removed"), False) or flag(get("orphaned"), False),
+        flag(get("blocked"), False),  # blocked
+        flag(get("managed"), True),  # managed
+        flag(get("failed"), False),  # failed
+        flag(get("failure_ignored"), False),  # failure_ignored
+        flag(get("maintenance"), False),  # maintenance
+        get("pending"),  # pending
+        _node_names(el),  # nodes
+        (),  # children
+        get("description"),  # description
+        False,  # promotable
+        False,  # unique
+        None,  # container_type
+        None,  # image
+        False,  # disabled
+        get("locked_to"),  # locked_to
     )
 
 
@@ -489,17 +506,18 @@ def _replica_nodes(children) -> tuple[str, ...]:
 def _index(resources):
     """id -> (primitive, bundle id or None); first occurrence wins (clone instances repeat)."""
     index: dict[str, tuple[Resource, str | None]] = {}
+    setdefault = index.setdefault
+    primitive, bundle_kind = ResourceKind.PRIMITIVE, ResourceKind.BUNDLE
 
-    def visit(resource: Resource, bundle: str | None) -> None:
-        if resource.kind is ResourceKind.PRIMITIVE:
-            index.setdefault(resource.id, (resource, bundle))
-            return
-        inner = resource.id if resource.kind is ResourceKind.BUNDLE else bundle
-        for child in resource.children:
-            visit(child, inner)
+    def visit(children, bundle: str | None) -> None:  # depth first, like Resource.walk
+        for resource in children:
+            if resource.kind is primitive:
+                setdefault(resource.id, (resource, bundle))
+            else:
+                visit(resource.children,
+                      resource.id if resource.kind is bundle_kind else bundle)
 
-    for resource in resources:
-        visit(resource, None)
+    visit(resources, None)
     return index
 
 
@@ -540,27 +558,31 @@ def _nodes(el, resources, attributes) -> tuple[Node, ...]:
             kind = NodeKind.PING
         else:
             kind = NodeKind.CLUSTER
-        nodes.append(Node(
-            name=name,
-            id=n.get("id") or name,
-            kind=kind,
-            online=online,
-            standby=_flag(n, "standby"),
-            standby_onfail=_flag(n, "standby_onfail"),
-            maintenance=_flag(n, "maintenance"),
-            pending=_flag(n, "pending"),
-            unclean=_flag(n, "unclean"),
-            shutdown=_flag(n, "shutdown"),
-            expected_up=_flag(n, "expected_up"),
-            is_dc=_flag(n, "is_dc"),
-            resources_running=get_count(n, "resources_running"),
-            feature_set=n.get("feature_set"),
-            connection_resource=connection,
-            container_resource=container_rsc,
-            host=host,
-            bundle=bundle,
-            attributes=attributes.get(name, EMPTY),
-            health=n.get("health"),
+        nodes.append(_new_node(
+            name,  # name
+            n.get("id") or name,  # id
+            kind,  # kind
+            online,  # online
+            _flag(n, "standby"),  # standby
+            _flag(n, "standby_onfail"),  # standby_onfail
+            _flag(n, "maintenance"),  # maintenance
+            _flag(n, "pending"),  # pending
+            _flag(n, "unclean"),  # unclean
+            _flag(n, "shutdown"),  # shutdown
+            _flag(n, "expected_up"),  # expected_up
+            _flag(n, "is_dc"),  # is_dc
+            get_count(n, "resources_running"),  # resources_running
+            n.get("feature_set"),  # feature_set
+            connection,  # connection_resource
+            container_rsc,  # container_resource
+            host,  # host
+            None,  # address (joined from the CIB)
+            None,  # port
+            None,  # reconnect_interval
+            None,  # connect_timeout
+            bundle,  # bundle
+            attributes.get(name, EMPTY),  # attributes
+            n.get("health"),  # health
         ))
     return tuple(nodes)
 
@@ -577,7 +599,11 @@ def _node_attributes(el) -> dict[str, MappingProxyType]:
 
 
 def _history(el) -> tuple[ResourceHistory, ...]:
+    # The bulk of a big cluster's output (two or more operations per resource per node), so
+    # this loop is written for speed: cached conversions inlined, call ids (unique, so never
+    # cached) converted directly, model objects built with positional arguments.
     result = []
+    append = result.append
     ints, ms = _int_cache, _ms_cache
     for node in _children(el, "node"):
         node_name = node.get("name") or ""
@@ -588,11 +614,11 @@ def _history(el) -> tuple[ResourceHistory, ...]:
                 get = op.get
                 call, rc, interval = get("call"), get("rc"), get("interval")
                 exec_time, queue_time = get("exec-time"), get("queue-time")
-                ops.append(Operation(
+                ops.append(_new_operation(
                     node_name,
                     rsc,
                     get("task") or "",
-                    ints[call] if call in ints else _int(call),
+                    int(call) if call and len(call) <= 20 and call.isdecimal() else _int(call),
                     ints[rc] if rc in ints else _int(rc),
                     get("rc_text"),
                     (ms[interval] if interval in ms else _ms(interval)) or 0,
@@ -600,12 +626,13 @@ def _history(el) -> tuple[ResourceHistory, ...]:
                     ms[exec_time] if exec_time in ms else _ms(exec_time),
                     ms[queue_time] if queue_time in ms else _ms(queue_time),
                 ))
-            fail_count = _int(rh.get("fail-count")) or 0
-            result.append(ResourceHistory(
+            fail_count, threshold = rh.get("fail-count"), rh.get("migration-threshold")
+            fail_count = (ints[fail_count] if fail_count in ints else _int(fail_count)) or 0
+            append(_new_history(
                 node_name,
                 rsc,
                 fail_count if fail_count > 0 else 0,
-                _int(rh.get("migration-threshold")),
+                ints[threshold] if threshold in ints else _int(threshold),
                 rh.get("last-failure"),
                 tuple(ops),
             ))

@@ -257,3 +257,47 @@ class Unavailable:
 
 
 StatusOutcome = Snapshot | Unavailable
+
+
+# --- fast construction for the parsers' hot loops ------------------------------------------
+
+
+def positional_constructor(cls):
+    """A faster `cls(*every_field_in_order)`: the same frozen object of exactly type `cls`.
+
+    Why: a frozen dataclass's __init__ stores each field through object.__setattr__ (about
+    70 ns a field, so ~0.8 µs for an Operation, ~1.6 µs for a Resource), and a big cluster's
+    crm_mon output makes thousands of them per refresh. Here the fields are stored on a plain
+    class with the same __slots__ layout and the instance's __class__ is then set to `cls`
+    (CPython allows that between layout-compatible classes), about 5x faster. The function
+    is checked once against the real constructor; where it does not behave identically
+    (another interpreter, a class with __post_init__ or non-init fields), `cls` itself is
+    returned, so callers always get correct objects.
+    """
+    import dataclasses  # local: only needed once per class
+
+    fields = dataclasses.fields(cls)
+    names = tuple(f.name for f in fields)
+    slots = getattr(cls, "__slots__", None)
+    if (
+        tuple(slots or ()) != names
+        or hasattr(cls, "__post_init__")
+        or any(not f.init for f in fields)
+        or not all(name.isidentifier() for name in names)
+    ):
+        return cls
+    twin = type(f"_{cls.__name__}Fields", (), {"__slots__": slots})
+    args = ", ".join(names)
+    stores = "".join(f"    o.{name} = {name}\n" for name in names)
+    source = f"def new({args}):\n    o = make(twin)\n{stores}    o.__class__ = cls\n    return o\n"
+    namespace = {"make": object.__new__, "twin": twin, "cls": cls}
+    try:
+        exec(source, namespace)  # noqa: S102 - field names only, checked to be identifiers
+        new = namespace["new"]
+        probe = tuple(object() for _ in names)
+        made, real = new(*probe), cls(*probe)
+        same = type(made) is cls and all(
+            getattr(made, name) is getattr(real, name) for name in names)
+    except (TypeError, AttributeError):
+        return cls
+    return new if same else cls
