@@ -387,33 +387,34 @@ def _agent(agent: str | None) -> str | None:
 
 
 def _primitive(el) -> Resource:
-    get, flag = el.get, _BOOL.get  # crm_mon prints "true"/"false"; anything else is the default
-    role = get("role") or "Stopped"
-    agent = get("resource_agent")
+    # crm_mon prints "true"/"false"; anything else is the default. Bytes names: see _history.
+    get, flag = el.get, _BOOL.get
+    role = get(b"role") or "Stopped"
+    agent = get(b"resource_agent")
     return _new_resource(
-        get("id") or "",  # id
+        get(b"id") or "",  # id
         ResourceKind.PRIMITIVE,  # kind
         _agent(agent) if agent and "::" in agent else agent,  # agent
         _ROLE_ALIASES.get(role, role),  # role
-        get("target_role"),  # target_role
-        flag(get("active"), False),  # active
+        get(b"target_role"),  # target_role
+        flag(get(b"active"), False),  # active
         # orphaned: 3.0.2 renamed orphaned -> removed (both printed for now)
-        flag(get("removed"), False) or flag(get("orphaned"), False),
-        flag(get("blocked"), False),  # blocked
-        flag(get("managed"), True),  # managed
-        flag(get("failed"), False),  # failed
-        flag(get("failure_ignored"), False),  # failure_ignored
-        flag(get("maintenance"), False),  # maintenance
-        get("pending"),  # pending
+        flag(get(b"removed"), False) or flag(get(b"orphaned"), False),
+        flag(get(b"blocked"), False),  # blocked
+        flag(get(b"managed"), True),  # managed
+        flag(get(b"failed"), False),  # failed
+        flag(get(b"failure_ignored"), False),  # failure_ignored
+        flag(get(b"maintenance"), False),  # maintenance
+        get(b"pending"),  # pending
         _node_names(el),  # nodes
         (),  # children
-        get("description"),  # description
+        get(b"description"),  # description
         False,  # promotable
         False,  # unique
         None,  # container_type
         None,  # image
         False,  # disabled
-        get("locked_to"),  # locked_to
+        get(b"locked_to"),  # locked_to
     )
 
 
@@ -601,39 +602,42 @@ def _node_attributes(el) -> dict[str, MappingProxyType]:
 def _history(el) -> tuple[ResourceHistory, ...]:
     # The bulk of a big cluster's output (two or more operations per resource per node), so
     # this loop is written for speed: cached conversions inlined, call ids (unique, so never
-    # cached) converted directly, model objects built with positional arguments.
+    # cached) converted directly, model objects built with positional arguments, and bytes
+    # attribute names (lxml would encode a str name on every read; ~15% of a read).
     result = []
     append = result.append
     ints, ms = _int_cache, _ms_cache
     for node in _children(el, "node"):
         node_name = node.get("name") or ""
         for rh in node.iterchildren("resource_history"):
-            rsc = rh.get("id") or ""
+            rsc = rh.get(b"id") or ""
             ops = []
-            for op in rh.iterchildren("operation_history"):
+            for op in rh:  # plain iteration + tag test: half the cost of iterchildren(tag)
+                if op.tag != "operation_history":
+                    continue
                 get = op.get
-                call, rc, interval = get("call"), get("rc"), get("interval")
-                exec_time, queue_time = get("exec-time"), get("queue-time")
+                call, rc, interval = get(b"call"), get(b"rc"), get(b"interval")
+                exec_time, queue_time = get(b"exec-time"), get(b"queue-time")
                 ops.append(_new_operation(
                     node_name,
                     rsc,
-                    get("task") or "",
+                    get(b"task") or "",
                     int(call) if call and len(call) <= 20 and call.isdecimal() else _int(call),
                     ints[rc] if rc in ints else _int(rc),
-                    get("rc_text"),
+                    get(b"rc_text"),
                     (ms[interval] if interval in ms else _ms(interval)) or 0,
-                    get("last-rc-change"),
+                    get(b"last-rc-change"),
                     ms[exec_time] if exec_time in ms else _ms(exec_time),
                     ms[queue_time] if queue_time in ms else _ms(queue_time),
                 ))
-            fail_count, threshold = rh.get("fail-count"), rh.get("migration-threshold")
+            fail_count, threshold = rh.get(b"fail-count"), rh.get(b"migration-threshold")
             fail_count = (ints[fail_count] if fail_count in ints else _int(fail_count)) or 0
             append(_new_history(
                 node_name,
                 rsc,
                 fail_count if fail_count > 0 else 0,
                 ints[threshold] if threshold in ints else _int(threshold),
-                rh.get("last-failure"),
+                rh.get(b"last-failure"),
                 tuple(ops),
             ))
     return tuple(result)

@@ -166,38 +166,38 @@ def _node_changes(a: Node, b: Node, out: list[Event]) -> None:
 class _Leaf:
     """One primitive (or the merged instances of a cloned primitive) at one tree path."""
 
-    __slots__ = ("id", "nodes", "roles", "failed", "multi")
+    __slots__ = ("id", "roles", "failed", "multi")
 
     def __init__(self, rid: str, multi: bool) -> None:
         self.id = rid
-        self.nodes: dict[str, None] = {}
-        self.roles: dict[str, str] = {}  # node -> role
+        # node -> role, in the order the nodes were seen; its keys are where the leaf runs
+        self.roles: dict[str, str] = {}
         self.failed = False
         self.multi = multi
 
 
 def _leaves(resources) -> dict[str, _Leaf]:
     leaves: dict[str, _Leaf] = {}
+    get = leaves.get
+    primitive, clone = ResourceKind.PRIMITIVE, ResourceKind.CLONE
 
-    def visit(resource: Resource, prefix: str, multi: bool) -> None:
-        key = f"{prefix}{resource.id}"
-        if resource.kind is ResourceKind.PRIMITIVE:
-            leaf = leaves.get(key)
-            if leaf is None:
-                leaf = leaves[key] = _Leaf(resource.id, multi)
-            if resource.active:
-                for node in resource.nodes:
-                    leaf.nodes[node] = None
-                    leaf.roles[node] = resource.role
-            leaf.failed = leaf.failed or resource.failed
-            return
-        inner_multi = multi or resource.kind is ResourceKind.CLONE
-        inner = key + "/"
-        for child in resource.children:
-            visit(child, inner, inner_multi)
+    # One call per collective, none per primitive: this runs over every resource twice a diff.
+    def visit(children, prefix: str, multi: bool) -> None:
+        for resource in children:
+            key = f"{prefix}{resource.id}"
+            if resource.kind is primitive:
+                leaf = get(key)
+                if leaf is None:
+                    leaf = leaves[key] = _Leaf(resource.id, multi)
+                if resource.active:
+                    roles, role = leaf.roles, resource.role
+                    for node in resource.nodes:
+                        roles[node] = role
+                leaf.failed = leaf.failed or resource.failed
+            else:
+                visit(resource.children, key + "/", multi or resource.kind is clone)
 
-    for resource in resources:
-        visit(resource, "", False)
+    visit(resources, "", False)
     return leaves
 
 
@@ -215,17 +215,19 @@ def _resources(old: Snapshot, new: Snapshot, out: list[Event]) -> None:
             out.append(Event(EventKind.RESOURCE_ADDED, Severity.INFO,
                              f"Resource {key} was added", resource=rid))
             continue
+        if a.roles == b.roles and (not a.failed) is (not b.failed):
+            continue  # the usual case: same nodes, same roles, same failed state
         if not a.failed and b.failed:
-            where = _names(b.nodes)
+            where = _names(b.roles)
             out.append(Event(EventKind.RESOURCE_FAILED, Severity.CRITICAL,
                              f"Resource {key} failed ({where})", resource=rid,
-                             node=next(iter(b.nodes), None)))
+                             node=next(iter(b.roles), None)))
         elif a.failed and not b.failed:
             out.append(Event(EventKind.RESOURCE_RECOVERED, Severity.INFO,
                              f"Resource {key} recovered", resource=rid))
-        if a.nodes != b.nodes:
-            gone = [n for n in a.nodes if n not in b.nodes]
-            came = [n for n in b.nodes if n not in a.nodes]
+        if a.roles.keys() != b.roles.keys():
+            gone = [n for n in a.roles if n not in b.roles]
+            came = [n for n in b.roles if n not in a.roles]
             if not b.multi and gone and came:
                 out.append(Event(EventKind.RESOURCE_MOVED, Severity.WARNING,
                                  f"Resource {key} moved from {_names(gone)} to {_names(came)}",

@@ -25,6 +25,10 @@ def _parser() -> etree.XMLParser:
         dtd_validation=False,
         remove_comments=True,
         remove_pis=True,
+        # Speed (~8% of a big parse): no xml:id table, and no node for the indentation between
+        # elements. Nothing here reads xml:id or whitespace-only text.
+        collect_ids=False,
+        remove_blank_text=True,
     )
 
 
