@@ -1,0 +1,41 @@
+"""Starting the app in tests: frozen clock, no cursor blink, first refresh awaited."""
+
+from __future__ import annotations
+
+import asyncio
+
+from tests.ui.sample import FakeConfig, FakeSession, frozen_clock
+from tui.ui.app import PcmkConsoleApp
+
+
+def make_app(session=None, config=None, **kw) -> PcmkConsoleApp:
+    return PcmkConsoleApp(session or FakeSession(), config or FakeConfig(),
+                          clock=frozen_clock, cursor_blink=False, **kw)
+
+
+async def first_refresh(app: PcmkConsoleApp, pilot) -> None:
+    await asyncio.wait_for(app.refreshed.wait(), 10)
+    await pilot.pause()
+
+
+async def next_refresh(app: PcmkConsoleApp, pilot) -> None:
+    app.refreshed.clear()
+    app.action_refresh_now()
+    await asyncio.wait_for(app.refreshed.wait(), 10)
+    await pilot.pause()
+
+
+async def until(pilot, condition, timeout: float = 5.0) -> None:
+    """Let the app run until condition() holds (or fail after timeout seconds)."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not condition():
+        if loop.time() > deadline:
+            raise AssertionError("condition not reached in time")
+        await pilot.pause(0.02)
+
+
+async def applied(app: PcmkConsoleApp, pilot, count: int = 1) -> None:
+    """Wait until `count` plans have finished (run or refused) since the app started."""
+    await until(pilot, lambda: app.plans_finished >= count)
+    await pilot.pause()

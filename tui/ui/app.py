@@ -1,0 +1,372 @@
+"""PcmkConsoleApp: the Textual app around one ClusterSession.
+
+Owns the live refresh loop (an async worker: the next refresh starts only after the last one
+ended, so a slow cluster never piles up requests), the theme set, the action-log subscription
+and the confirm-then-apply path every cluster change goes through.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections import OrderedDict, deque
+from pathlib import Path
+from typing import Any, Callable, Iterable
+
+from textual import work
+from textual.app import App, SystemCommand
+from textual.binding import Binding
+from textual.screen import Screen
+
+from tui.ops.plan import Plan
+from tui.pacemaker.model import Snapshot, StatusOutcome, Unavailable
+from tui.ui import themes as theme_files
+from tui.ui.logview import is_running, merge_event
+from tui.ui.present import ago
+
+MAX_LOG_ROWS = 500
+MAX_EVENTS = 500
+
+
+class PcmkConsoleApp(App):
+    CSS_PATH = "app.tcss"
+    TITLE = "pcmk-console"
+    ENABLE_COMMAND_PALETTE = True
+    BINDINGS = [
+        Binding("f5,ctrl+r", "refresh_now", "Refresh"),
+        Binding("p", "pause", "Pause/resume"),
+        Binding("question_mark", "help", "Help", key_display="?"),
+        Binding("q", "quit", "Quit"),
+    ]
+
+    def __init__(
+        self,
+        session: Any,
+        config: Any,
+        *,
+        clock: Callable[[], float] | None = None,
+        theme_dirs: Iterable[Path] | None = None,
+        cursor_blink: bool = True,
+    ) -> None:
+        super().__init__()
+        self.session = session
+        self.config = config
+        self.clock = clock or time.time
+        self.cursor_blink = cursor_blink
+        self._theme_dirs = tuple(theme_dirs) if theme_dirs is not None else (
+            theme_files.shipped_themes_dir(), theme_files.user_themes_dir())
+        self.interval = float(getattr(config, "refresh_interval", 5.0) or 5.0)
+        self.paused = False
+        self.outcome: StatusOutcome | None = None
+        self.snapshot: Snapshot | None = None
+        self.status_host: str | None = None
+        self.last_ok_at: float | None = None
+        self.last_error: str | None = None
+        self.started_at = self.clock()
+        self.refresh_count = 0
+        self.events: deque[tuple[float, Any]] = deque(maxlen=MAX_EVENTS)
+        self._records: OrderedDict[str, Any] = OrderedDict()
+        self._unsubscribe: Callable[[], None] | None = None
+        self._wake = asyncio.Event()
+        self._force = False
+        self.refreshed = asyncio.Event()  # set after each applied refresh (tests, bench)
+        self.theme_errors: list[str] = []
+        self.plans_finished = 0
+
+    # --- facts the screens read --------------------------------------------------------------
+
+    @property
+    def cluster(self) -> Any:
+        return getattr(self.session, "cluster", None)
+
+    @property
+    def cluster_name(self) -> str:
+        return getattr(self.cluster, "name", None) or "cluster"
+
+    @property
+    def read_only(self) -> bool:
+        return bool(getattr(self.session, "read_only", False))
+
+    @property
+    def demo(self) -> bool:
+        return bool(getattr(self.session, "demo", False))
+
+    @property
+    def production(self) -> bool:
+        return bool(getattr(self.cluster, "production", False))
+
+    @property
+    def frame_colour(self) -> str | None:
+        return getattr(self.cluster, "color", None)
+
+    @property
+    def source_label(self) -> str | None:
+        return getattr(self.session, "source_label", None)
+
+    def labels(self) -> list[str]:
+        out = []
+        if self.demo:
+            out.append("DEMO")
+        if self.production:
+            out.append("PRODUCTION")
+        if self.read_only:
+            out.append("READ-ONLY")
+        if self.paused:
+            out.append("PAUSED")
+        return out
+
+    def freshness(self) -> tuple[str, bool]:
+        """("updated 3s ago", stale?) — stale when refreshes fail or stop arriving."""
+        now = self.clock()
+        if self.last_ok_at is None:
+            if self.last_error:
+                return (f"no status: {self.last_error}", True)
+            return (f"waiting for first status ({ago(now - self.started_at)})", False)
+        age = now - self.last_ok_at
+        text = f"updated {ago(age)} ago"
+        if self.last_error:
+            return (f"STALE {ago(age)}: {self.last_error}", True)
+        if self.paused:
+            return (f"{text} (paused)", False)
+        if age > max(3 * self.interval, 15):
+            return (f"STALE: no refresh for {ago(age)}", True)
+        return (text, False)
+
+    def log_records(self) -> "OrderedDict[str, Any]":
+        return self._records
+
+    # --- lifecycle ---------------------------------------------------------------------------
+
+    def get_theme_variable_defaults(self) -> dict[str, str]:
+        return dict(theme_files.VARIABLE_DEFAULTS)
+
+    async def on_mount(self) -> None:
+        self._load_themes()
+        self.theme_changed_signal.subscribe(self, self._theme_changed)
+        await self.push_screen(self.main_screen())
+        # this session's commands, live (the whole history is `pcmk-console log`)
+        log = getattr(self.session, "log", None)
+        if log is not None:
+            self._unsubscribe = log.subscribe(self._log_event)
+        self.set_interval(1.0, self._tick)
+        self.set_interval(0.2, self._spin)
+        self.refresh_loop()
+
+    def main_screen(self) -> Screen:
+        from tui.ui.screens.main import MainScreen
+
+        return MainScreen()
+
+    def _load_themes(self) -> None:
+        loaded = theme_files.load_themes(*self._theme_dirs)
+        for theme in loaded.themes:
+            self.register_theme(theme)
+        for error in loaded.errors:
+            self.theme_errors.append(error)
+            self.notify(error, title="theme file skipped", severity="error", timeout=10)
+        wanted = getattr(self.config, "theme", None) or theme_files.DEFAULT_THEME
+        self.set_theme_named(wanted, quiet=True)
+
+    def action_set_theme_named(self, name: str) -> None:
+        self.set_theme_named(name)
+
+    def set_theme_named(self, name: str, *, quiet: bool = False) -> None:
+        if name in self.available_themes:
+            self.theme = name
+            return
+        fallback = theme_files.DEFAULT_THEME if theme_files.DEFAULT_THEME in self.available_themes else "textual-dark"
+        self.notify(f"theme {name!r} not found; using {fallback}", severity="error", timeout=10)
+        self.theme = fallback
+
+    def _theme_changed(self, _theme: Any) -> None:
+        screen = self._main()
+        if screen is not None:
+            screen.repaint()
+
+    def _main(self):
+        from tui.ui.screens.main import MainScreen
+
+        for screen in self.screen_stack:
+            if isinstance(screen, MainScreen) and screen.ready:
+                return screen
+        return None
+
+    # --- live refresh ------------------------------------------------------------------------
+
+    @work(exclusive=True, group="refresh")
+    async def refresh_loop(self) -> None:
+        while True:
+            if not self.paused or self._force:
+                self._force = False
+                await self.refresh_once()
+            self._wake.clear()
+            if self._force:
+                continue
+            try:
+                await asyncio.wait_for(self._wake.wait(), self.interval)
+            except asyncio.TimeoutError:
+                pass
+
+    async def refresh_once(self) -> None:
+        try:
+            result = await self.session.refresh()
+        except Exception as error:  # the UI must survive any refresh failure
+            self.last_error = f"{type(error).__name__}: {error}"
+            self._rendered()
+            return
+        self.apply_result(result)
+
+    def apply_result(self, result: Any) -> None:
+        """Take one RefreshResult into the screen (in place, changed rows only)."""
+        self.refresh_count += 1
+        self.outcome = result.outcome
+        self.status_host = result.host or self.status_host
+        if result.snapshot is not None:
+            self.snapshot = result.snapshot
+        if isinstance(result.outcome, Unavailable) or result.error:
+            self.last_error = result.error or (
+                result.outcome.condition.message if isinstance(result.outcome, Unavailable) else None)
+        else:
+            self.last_error = None
+            self.last_ok_at = result.at or self.clock()
+        for event in result.events:
+            self.events.append((result.at or self.clock(), event))
+        if not result.unchanged or self.refresh_count == 1:
+            screen = self._main()
+            if screen is not None:
+                screen.render_state()
+        self._rendered()
+
+    def _rendered(self) -> None:
+        screen = self._main()
+        if screen is not None:
+            screen.render_status()
+        self.refreshed.set()
+
+    def action_refresh_now(self) -> None:
+        self._force = True
+        self._wake.set()
+        self.notify("refreshing…", timeout=1.5)
+
+    def action_pause(self, paused: bool | None = None) -> None:
+        self.paused = (not self.paused) if paused is None else paused
+        if not self.paused:
+            self._wake.set()
+        self.notify("live refresh paused (p resumes)" if self.paused else "live refresh resumed",
+                    timeout=2)
+        screen = self._main()
+        if screen is not None:
+            screen.render_status()
+
+    def _tick(self) -> None:
+        screen = self._main()
+        if screen is not None:
+            screen.render_status()
+
+    # --- action log --------------------------------------------------------------------------
+
+    def _log_event(self, event: dict) -> None:
+        """ActionLog listener: a started/finished/refused event, called on our loop."""
+        if not isinstance(event, dict):
+            return
+        record = merge_event(self._records, event)
+        if record is None:
+            return
+        self._records.move_to_end(record.id)
+        while len(self._records) > MAX_LOG_ROWS:
+            self._records.popitem(last=False)
+        screen = self._main()
+        if screen is not None:
+            screen.render_log()
+
+    def _spin(self) -> None:
+        if any(is_running(r) for r in self._records.values()):
+            screen = self._main()
+            if screen is not None:
+                screen.render_log()
+
+    # --- applying plans ----------------------------------------------------------------------
+
+    def confirm_and_apply(self, plan: Plan) -> None:
+        if self.read_only:
+            self.notify("read-only: nothing was run", severity="warning")
+            return
+        from tui.ui.screens.confirm import ConfirmPlan
+
+        host = getattr(self.session, "action_host", None)
+
+        def decided(go: bool | None) -> None:
+            if go:
+                self.apply_plan(plan)
+
+        self.push_screen(
+            ConfirmPlan(plan, default_host=host, cluster=self.cluster_name,
+                        production=self.production),
+            decided,
+        )
+
+    @work(group="apply")
+    async def apply_plan(self, plan: Plan) -> None:
+        try:
+            await self._apply(plan)
+        finally:
+            self.plans_finished += 1
+
+    async def _apply(self, plan: Plan) -> None:
+        self.notify(f"running: {plan.title}", timeout=2)
+        try:
+            result = await self.session.apply(plan)
+        except Exception as error:
+            self.notify(f"{plan.title}: {error}", title="not run", severity="error", timeout=10)
+            return
+        ok = getattr(result, "ok", False)
+        summary = result.summary() if hasattr(result, "summary") else plan.title
+        self.notify(summary, severity="information" if ok else "error", timeout=6 if ok else 15)
+        self.action_refresh_now()
+
+    # --- help and the command palette --------------------------------------------------------
+
+    def action_help(self) -> None:
+        from tui.ui.screens.help import HelpScreen
+
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen(self.read_only))
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        main = self._main()
+        if main is None:
+            return
+        yield SystemCommand("Refresh now", "Fetch cluster status now", self.action_refresh_now)
+        yield SystemCommand("Pause / resume live refresh", "Toggle live refresh",
+                            self.action_pause)
+        for name in ("cluster", "remote", "guest", "resources", "failures", "fencing",
+                     "tickets", "bans", "log"):
+            yield SystemCommand(f"Show {name}", f"Go to the {name} pane",
+                                lambda n=name: main.action_show(n))
+        if self.read_only:
+            return
+        node = main.selected_node_obj() if main.active_tab == "nodes" else None
+        if node is not None:
+            name = node.name
+            if node.standby:
+                yield SystemCommand(f"Unstandby {name}", "Take the node out of standby",
+                                    lambda: main.action_standby(False))
+            else:
+                yield SystemCommand(f"Standby {name}", "Put the node into standby",
+                                    lambda: main.action_standby(True))
+            if node.maintenance:
+                yield SystemCommand(f"Maintenance off for {name}", "Manage its resources again",
+                                    lambda: main.action_node_maintenance(False))
+            else:
+                yield SystemCommand(f"Maintenance on for {name}", "Stop managing its resources",
+                                    lambda: main.action_node_maintenance(True))
+        if main.cleanup_target() is not None:
+            resource, node_name = main.cleanup_target()
+            yield SystemCommand(f"Clean up {resource or 'all'}" + (f" on {node_name}" if node_name else ""),
+                                "Clear failures (crm_resource --cleanup)", main.action_cleanup)
+        snap = self.snapshot
+        on = not (snap.summary.maintenance_mode if snap else False)
+        yield SystemCommand(f"Cluster maintenance mode {'on' if on else 'off'}",
+                            "Set maintenance-mode for the whole cluster",
+                            lambda: main.action_cluster_maintenance(on))

@@ -1,0 +1,139 @@
+"""Action-log records -> table rows and full-output text.
+
+The pane follows tui.remote.actionlog: the pool emits a "started" event before a command runs
+and a "finished" (or "refused") one after; `merge_event` folds each into an ActionRecord.
+"""
+
+from __future__ import annotations
+
+import shlex
+import time
+from pathlib import Path
+from typing import Any
+
+from tui.remote.actionlog import ActionRecord
+from tui.ui.present import Row
+
+SPINNER = "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏"
+MAX_OUTPUT_BYTES = 2 << 20  # the full-output view reads at most this much of a spill file
+
+LOG_COLUMNS = (
+    ("when", "Started"),
+    ("host", "Host"),
+    ("state", "Result"),
+    ("duration", "Took"),
+    ("command", "Command"),
+    ("purpose", "Purpose"),
+)
+STATE_COLUMN = 2
+
+
+def merge_event(records: dict[str, ActionRecord], event: dict[str, Any]) -> ActionRecord | None:
+    record_id = event.get("id")
+    if record_id is None:
+        return None
+    record = records.get(record_id) or ActionRecord(str(record_id), "running")
+    kind = event.get("event")
+    if kind == "started":
+        record.started = event
+    elif kind == "refused":
+        record.started, record.state = event, "refused"
+    elif kind == "finished":
+        record.finished, record.state = event, "finished"
+    records[record.id] = record
+    return record
+
+
+def is_running(record: ActionRecord) -> bool:
+    return record.state == "running"
+
+
+def command_line(record: ActionRecord, limit: int = 160) -> str:
+    argv = record.get("argv") or []
+    if len(argv) > 3 and argv[:2] == ["sh", "-c"]:
+        # a script (the status refresh): show its name and arguments, not its body
+        text = f"sh -c <{argv[3]} script> " + shlex.join(argv[4:])
+    else:
+        text = shlex.join(argv)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _started_at(record: ActionRecord) -> float | None:
+    return record.finished.get("start") or record.started.get("time")
+
+
+def duration(record: ActionRecord, now: float) -> float | None:
+    if record.state == "finished":
+        return record.finished.get("duration")
+    start = _started_at(record)
+    return None if start is None or record.state == "refused" else max(0.0, now - start)
+
+
+def state_cell(record: ActionRecord, now: float) -> tuple[str, str | None]:
+    if record.state == "running":
+        frame = SPINNER[int(now * 10) % len(SPINNER)]
+        return (f"{frame} running", "node-pending")
+    if record.state == "refused":
+        return ("refused (read-only)", "node-standby")
+    status = record.finished.get("exit_status")
+    if status == 0:
+        return ("ok", "node-online")
+    if record.finished.get("timed_out"):
+        return ("FAILED: timed out", "node-offline")
+    if status is None:
+        reason = record.finished.get("error") or "no exit status"
+        return (f"FAILED: {reason}"[:48], "node-offline")
+    return (f"FAILED exit {status}", "node-offline")
+
+
+def log_row(record: ActionRecord, now: float) -> Row:
+    start = _started_at(record)
+    when = time.strftime("%H:%M:%S", time.localtime(start)) if start else ""
+    took = duration(record, now)
+    return (
+        (when, None),
+        (str(record.get("host", "")), None),
+        state_cell(record, now),
+        (f"{took:.2f}s" if took is not None else "", None),
+        (command_line(record), None),
+        (str(record.get("purpose", "")), "muted"),
+    )
+
+
+def _stream(record: ActionRecord, name: str) -> str:
+    path = record.finished.get(f"{name}_file")
+    if path:
+        try:
+            with open(Path(path), "rb") as f:
+                data = f.read(MAX_OUTPUT_BYTES + 1)
+            text = data[:MAX_OUTPUT_BYTES].decode("utf-8", errors="replace")
+            if len(data) > MAX_OUTPUT_BYTES:
+                text += f"\n… (cut at {MAX_OUTPUT_BYTES} bytes; whole output in {path})"
+            return text
+        except OSError as error:
+            return f"(output file {path} unreadable: {error.strerror or error})\n" + (
+                record.finished.get(f"{name}_excerpt") or "")
+    return record.finished.get(f"{name}_excerpt") or ""
+
+
+def full_text(record: ActionRecord, now: float) -> str:
+    lines = [
+        f"id:       {record.id}",
+        f"host:     {record.get('host', '')}",
+        f"purpose:  {record.get('purpose', '')}",
+        f"mutates:  {'yes' if record.get('mutates') else 'no'}",
+        f"command:  {shlex.join(record.get('argv') or [])}",
+        f"result:   {state_cell(record, now)[0]}",
+    ]
+    took = duration(record, now)
+    if took is not None:
+        lines.append(f"took:     {took:.3f}s")
+    if record.get("error"):
+        lines.append(f"error:    {record.get('error')}")
+    if record.state == "finished":
+        for name in ("stdout", "stderr"):
+            text = _stream(record, name)
+            size = record.finished.get(f"{name}_bytes")
+            lines.append(f"--- {name} ({size if size is not None else len(text)} bytes) ---")
+            lines.append(text.rstrip("\n") if text else "(empty)")
+    return "\n".join(lines)

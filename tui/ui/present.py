@@ -1,0 +1,296 @@
+"""Snapshot -> what the screen shows, as plain data (no widgets).
+
+Cells are (text, style token) pairs; a token names a theme variable (e.g. "node-online") so
+the widgets can colour them from the active theme. Keeping this pure makes the per-refresh
+diff cheap: compare tuples, touch only the cells that changed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Iterable
+
+from tui.pacemaker.model import (
+    ConditionKind,
+    Node,
+    NodeKind,
+    Resource,
+    Snapshot,
+    StatusOutcome,
+    Unavailable,
+)
+
+Cell = tuple[str, str | None]
+Row = tuple[Cell, ...]
+
+CLUSTER_PANE = "Cluster nodes"
+REMOTE_PANE = "Remote nodes"
+GUEST_PANE = "Guest nodes"
+
+PANE_KINDS: dict[str, tuple[NodeKind, ...]] = {
+    CLUSTER_PANE: (NodeKind.CLUSTER, NodeKind.PING),
+    REMOTE_PANE: (NodeKind.REMOTE,),
+    GUEST_PANE: (NodeKind.GUEST, NodeKind.BUNDLE),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class ViewOptions:
+    """crm_mon-style display toggles."""
+
+    attributes: bool = False  # A
+    details: bool = False  # R
+    inactive: bool = True  # r
+    operations: bool = False  # o
+    timing: bool = False  # t
+    fence_level: int = 2  # m: 0 off, 1 failed+pending, 2 all, 3 all with details
+
+
+def node_state(node: Node) -> Cell:
+    """The state as a word (colour-blind safe) plus its colour token."""
+    if node.unclean:
+        return ("UNCLEAN", "node-unclean")
+    if node.pending:
+        return ("pending", "node-pending")
+    if not node.online:
+        return ("OFFLINE", "node-offline")
+    if node.maintenance:
+        return ("maint", "node-maintenance")
+    if node.standby:
+        return ("standby (on-fail)" if node.standby_onfail else "standby", "node-standby")
+    if node.shutdown:
+        return ("shutdown", "node-standby")
+    return ("online", "node-online")
+
+
+def _plain(value: object) -> Cell:
+    return ("" if value is None else str(value), None)
+
+
+def _address(node: Node) -> str:
+    if not node.address and node.port is None:
+        return ""
+    return f"{node.address or node.name}:{node.port}" if node.port is not None else node.address or ""
+
+
+def _attrs(node: Node) -> str:
+    return " ".join(f"{k}={v}" for k, v in sorted(node.attributes.items()))
+
+
+def node_columns(pane: str, options: ViewOptions) -> tuple[tuple[str, str], ...]:
+    """(key, label) of each column of a node pane."""
+    cols: list[tuple[str, str]] = [("name", "Node"), ("state", "State")]
+    if pane == CLUSTER_PANE:
+        cols += [("dc", "DC"), ("resources", "Resources"), ("feature", "Feature set")]
+    elif pane == REMOTE_PANE:
+        cols += [
+            ("connection", "Connection"),
+            ("host", "Hosted by"),
+            ("address", "Server:port"),
+            ("reconnect", "Reconnect"),
+            ("resources", "Resources"),
+        ]
+    else:
+        cols += [
+            ("container", "Container"),
+            ("host", "Container on"),
+            ("address", "Remote-addr:port"),
+            ("via", "Bundle/VM"),
+            ("resources", "Resources"),
+        ]
+    if options.details:
+        cols.append(("id", "ID"))
+    if options.attributes:
+        cols.append(("attrs", "Attributes"))
+    return tuple(cols)
+
+
+def node_row(node: Node, pane: str, options: ViewOptions) -> Row:
+    cells: dict[str, Cell] = {
+        "name": (node.name, "node-name"),
+        "state": node_state(node),
+        "resources": _plain(node.resources_running),
+        "id": _plain(node.id),
+        "attrs": (_attrs(node), None),
+    }
+    if pane == CLUSTER_PANE:
+        cells["dc"] = ("DC", "accent") if node.is_dc else ("", None)
+        cells["feature"] = _plain(node.feature_set)
+    elif pane == REMOTE_PANE:
+        cells["connection"] = _plain(node.connection_resource)
+        cells["host"] = _plain(node.host)
+        cells["address"] = (_address(node), None)
+        cells["reconnect"] = _plain(node.reconnect_interval)
+    else:
+        cells["container"] = _plain(node.container_resource)
+        cells["host"] = _plain(node.host)
+        cells["address"] = (_address(node), None)
+        if node.bundle:
+            via = f"bundle {node.bundle}"
+        else:
+            via = "VM/container"
+        cells["via"] = (via, None)
+    return tuple(cells[key] for key, _ in node_columns(pane, options))
+
+
+def pane_nodes(snapshot: Snapshot | None, pane: str, text_filter: str = "") -> list[Node]:
+    if snapshot is None:
+        return []
+    kinds = PANE_KINDS[pane]
+    needle = text_filter.lower()
+    return [
+        n for n in snapshot.nodes
+        if n.kind in kinds and (not needle or needle in n.name.lower()
+                                or needle in node_state(n)[0].lower())
+    ]
+
+
+# --- resources ----------------------------------------------------------------------------
+
+
+def resource_label(resource: Resource) -> Row:
+    """(text, token) parts of a tree label."""
+    parts: list[Cell] = [(resource.id, "resource-id")]
+    if resource.kind.value != "primitive":
+        kind = resource.kind.value
+        if resource.promotable:
+            kind = "promotable clone"
+        parts.append((f" [{kind}]", "muted"))
+    if resource.agent:
+        parts.append((f" ({resource.agent})", "muted"))
+    if resource.kind.value in ("primitive", "replica") or not resource.children:
+        role = resource.role
+        token = "node-online" if resource.active else "node-offline"
+        if resource.failed:
+            role, token = f"FAILED {role}", "node-offline"
+        elif resource.blocked:
+            role, token = f"BLOCKED {role}", "node-unclean"
+        elif not resource.managed:
+            role, token = f"unmanaged {role}", "node-maintenance"
+        parts.append((f"  {role}", token))
+        if resource.nodes:
+            parts.append((" on " + ", ".join(resource.nodes), None))
+    if resource.pending:
+        parts.append((f"  ({resource.pending}…)", "node-pending"))
+    return tuple(parts)
+
+
+def resource_visible(
+    resource: Resource, text_filter: str, options: ViewOptions, on_node: str | None
+) -> bool:
+    """A resource shows when it (or a descendant) passes every filter."""
+    if resource.children:
+        return any(resource_visible(c, text_filter, options, on_node) for c in resource.children)
+    if not options.inactive and not resource.active:
+        return False
+    if on_node is not None and on_node not in resource.nodes:
+        return False
+    if text_filter:
+        needle = text_filter.lower()
+        haystack = " ".join((resource.id, resource.agent or "", resource.role, *resource.nodes))
+        return needle in haystack.lower()
+    return True
+
+
+def resources_on(snapshot: Snapshot, node: str) -> list[Resource]:
+    return [r for r in snapshot.all_resources() if not r.children and node in r.nodes]
+
+
+# --- banners and header -------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Banner:
+    key: str
+    level: str  # "critical" | "warning"
+    text: str
+
+
+def pacemaker_versions(snapshot: Snapshot) -> list[str]:
+    return sorted({n.feature_set for n in snapshot.nodes if n.feature_set})
+
+
+def banners(
+    outcome: StatusOutcome | None, snapshot: Snapshot | None, error: str | None = None
+) -> list[Banner]:
+    out: list[Banner] = []
+    if isinstance(outcome, Unavailable):
+        cond = outcome.condition
+        if cond.kind is ConditionKind.INSUFFICIENT_PRIVILEGES:
+            out.append(Banner("privileges", "critical",
+                              f"Insufficient privileges: {cond.message}"))
+        else:
+            out.append(Banner("unreachable", "critical",
+                              f"Cluster not reachable: {cond.message}"))
+    elif error:
+        out.append(Banner("unreachable", "critical", f"Cluster not reachable: {error}"))
+    if snapshot is None:
+        return out
+    for cond in snapshot.conditions:
+        key = "privileges" if cond.kind is ConditionKind.INSUFFICIENT_PRIVILEGES else "condition"
+        if not any(b.key == key for b in out):
+            prefix = "Insufficient privileges" if key == "privileges" else "Cluster reported"
+            out.append(Banner(key, "critical" if key == "privileges" else "warning",
+                              f"{prefix}: {cond.message}"))
+    summary = snapshot.summary
+    if summary.with_quorum is False:
+        out.append(Banner("quorum", "critical",
+                          f"NO QUORUM (no-quorum-policy={summary.no_quorum_policy or 'stop'})"))
+    unclean = [n.name for n in snapshot.nodes if n.unclean]
+    if unclean:
+        out.append(Banner("unclean", "critical",
+                          f"UNCLEAN node(s) need fencing: {', '.join(unclean)}"))
+    if not summary.stonith_enabled:
+        out.append(Banner("fencing", "warning",
+                          "Fencing is DISABLED (stonith-enabled=false): data at risk on split-brain"))
+    if summary.maintenance_mode:
+        out.append(Banner("maintenance", "warning",
+                          "Cluster in MAINTENANCE MODE: resources are not managed"))
+    if summary.stop_all_resources:
+        out.append(Banner("stop-all", "warning", "stop-all-resources is set"))
+    versions = pacemaker_versions(snapshot)
+    if len(versions) > 1:
+        out.append(Banner("versions", "warning",
+                          f"Mixed Pacemaker versions (feature sets {', '.join(versions)})"))
+    return out
+
+
+def ago(seconds: float) -> str:
+    seconds = max(0, int(seconds))
+    if seconds < 60:
+        return f"{seconds}s"
+    if seconds < 3600:
+        return f"{seconds // 60}m{seconds % 60:02d}s"
+    return f"{seconds // 3600}h{(seconds % 3600) // 60:02d}m"
+
+
+def header_parts(
+    snapshot: Snapshot | None, cluster_name: str, host: str | None
+) -> list[Cell]:
+    parts: list[Cell] = [(cluster_name, "title")]
+    if snapshot is None:
+        parts.append(("  no status yet", "muted"))
+        return parts
+    s = snapshot.summary
+    if s.cluster_name and s.cluster_name != cluster_name:
+        parts.append((f" ({s.cluster_name})", "muted"))
+    parts.append((f"  stack {s.stack or '?'}", None))
+    parts.append((f"  DC {s.dc or 'NONE'}", None if s.dc else "node-offline"))
+    if s.with_quorum is True:
+        parts.append(("  quorum ok", "node-online"))
+    elif s.with_quorum is False:
+        parts.append(("  NO QUORUM", "node-offline"))
+    version = snapshot.pacemaker_version or (s.dc_version or "?").split("-")[0]
+    parts.append((f"  Pacemaker {version}", None))
+    versions = pacemaker_versions(snapshot)
+    if len(versions) > 1:
+        parts.append((f" (feature sets {'/'.join(versions)})", "node-standby"))
+    if host:
+        parts.append((f"  via {host}", "muted"))
+    return parts
+
+
+def count_nodes(nodes: Iterable[Node]) -> str:
+    nodes = list(nodes)
+    online = sum(1 for n in nodes if n.online)
+    return f"{online}/{len(nodes)} online"

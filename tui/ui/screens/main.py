@@ -1,0 +1,475 @@
+"""The main screen: header, banners, node panes by kind, resources, lists, action log.
+
+It only renders what the app hands it (snapshot, refresh state, log records) and turns keys
+into app requests; the refresh loop and the session live on the app.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import TYPE_CHECKING
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical, VerticalScroll
+from textual.screen import Screen
+from textual.widgets import (
+    DataTable,
+    Footer,
+    Header,
+    Input,
+    Label,
+    TabbedContent,
+    TabPane,
+)
+
+from tui.ops import actions
+from tui.ui import present, tables
+from tui.ui.commands import CommandError, parse
+from tui.ui.logview import LOG_COLUMNS, full_text, is_running, log_row
+from tui.ui.present import CLUSTER_PANE, GUEST_PANE, REMOTE_PANE, ViewOptions
+from tui.ui.widgets.keyed_table import KeyedTable
+from tui.ui.widgets.resource_tree import ResourceTree
+from tui.ui.widgets.status import BannerBar, StatusLine
+
+if TYPE_CHECKING:
+    from tui.ui.app import PcmkConsoleApp
+
+TABS = ("nodes", "resources", "failures", "fencing", "tickets", "bans", "log")
+TAB_TITLES = {
+    "nodes": "1 Nodes", "resources": "2 Resources", "failures": "3 Failures",
+    "fencing": "4 Fencing", "tickets": "5 Tickets", "bans": "6 Bans", "log": "7 Action log",
+}
+PANE_IDS = {CLUSTER_PANE: "cluster-nodes", REMOTE_PANE: "remote-nodes", GUEST_PANE: "guest-nodes"}
+SHOW_TARGETS = {"cluster": ("nodes", "cluster-nodes"), "remote": ("nodes", "remote-nodes"),
+                "guest": ("nodes", "guest-nodes")}
+NODE_ACTIONS = {"standby", "node_maintenance"}
+MUTATING = NODE_ACTIONS | {"cleanup", "cluster_maintenance"}
+
+
+class MainScreen(Screen):
+    BINDINGS = [
+        *(Binding(str(i + 1), f"show('{tab}')", TAB_TITLES[tab][2:], show=False)
+          for i, tab in enumerate(TABS)),
+        Binding("slash", "start_filter", "Filter"),
+        Binding("colon", "start_command", "Command", key_display=":"),
+        Binding("f", "show('failures')", "Failures", show=False),
+        Binding("c", "show('tickets')", "Tickets", show=False),
+        Binding("L", "show('bans')", "Bans", show=False),
+        Binding("m", "fence_level", "Fencing", show=False),
+        Binding("o", "toggle('operations')", "Operations", show=False),
+        Binding("t", "toggle('timing')", "Timing", show=False),
+        Binding("r", "toggle('inactive')", "Inactive", show=False),
+        Binding("A", "toggle('attributes')", "Attributes", show=False),
+        Binding("R", "toggle('details')", "Details", show=False),
+        Binding("n", "on_node", "On node"),
+        Binding("s", "standby", "Standby±"),
+        Binding("M", "node_maintenance", "Maint±"),
+        Binding("C", "cleanup", "Cleanup"),
+        Binding("W", "cluster_maintenance", "Cluster maint±", show=False),
+        # the same keys in read-only mode: say so instead of doing nothing
+        *(Binding(key, f"blocked('{name}')", show=False)
+          for key, name in (("s", "standby"), ("M", "node_maintenance"), ("C", "cleanup"),
+                            ("W", "cluster_maintenance"))),
+        Binding("escape", "clear_filter", "Clear filter", show=False),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.options = ViewOptions()
+        self.filters: dict[str, str] = {}
+        self.selected_node: str | None = None
+        self.on_node_only = False
+        self._dirty: set[str] = set(TABS)
+        self._last_node_table: str = "cluster-nodes"
+        self.ready = False  # composed and mounted: safe to render into
+
+    @property
+    def console(self) -> "PcmkConsoleApp":
+        return self.app  # type: ignore[return-value]
+
+    # --- layout ---------------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        yield Header(show_clock=False, icon="◉")
+        yield StatusLine(id="status")
+        yield BannerBar(id="banners")
+        with TabbedContent(id="tabs", initial="nodes"):
+            with TabPane(TAB_TITLES["nodes"], id="nodes"):
+                with VerticalScroll(id="node-panes"):
+                    for pane, table_id in PANE_IDS.items():
+                        table = KeyedTable(id=table_id, classes="node-table")
+                        table.border_title = pane
+                        yield table
+            with TabPane(TAB_TITLES["resources"], id="resources"):
+                yield Label("", id="resources-scope")
+                yield ResourceTree(id="resource-tree")
+            with TabPane(TAB_TITLES["failures"], id="failures"):
+                with VerticalScroll():
+                    yield self._titled(KeyedTable(id="failed-actions"), "Failed resource actions")
+                    yield self._titled(KeyedTable(id="failcounts"), "Fail counts")
+                    yield self._titled(KeyedTable(id="operations"), "Operations")
+            with TabPane(TAB_TITLES["fencing"], id="fencing"):
+                yield self._titled(KeyedTable(id="fence-history"), "Fence history")
+            with TabPane(TAB_TITLES["tickets"], id="tickets"):
+                yield self._titled(KeyedTable(id="ticket-table"), "Tickets")
+            with TabPane(TAB_TITLES["bans"], id="bans"):
+                yield self._titled(KeyedTable(id="ban-table"), "Bans")
+            with TabPane(TAB_TITLES["log"], id="log"):
+                yield self._titled(KeyedTable(id="action-log"), "Action log")
+        with Vertical(id="prompt"):
+            yield Input(id="filter", placeholder="filter (enter keeps, esc clears)")
+            yield Input(id="command", placeholder=":command  (:help lists them)")
+        yield Footer()
+
+    @staticmethod
+    def _titled(table: KeyedTable, title: str) -> KeyedTable:
+        table.border_title = title
+        return table
+
+    def on_mount(self) -> None:
+        app = self.console
+        self.title = f"pcmk-console — {app.cluster_name}"
+        self.sub_title = app.source_label or ""
+        for input_ in self.query(Input):
+            input_.cursor_blink = app.cursor_blink
+        self.query_one("#operations").display = False
+        production, colour = app.production, app.frame_colour
+        if production or colour:
+            self.add_class("-production" if production else "-framed")
+            if colour:
+                self.styles.border = ("thick", colour)
+            self.border_title = f" PRODUCTION — {app.cluster_name} " if production else f" {app.cluster_name} "
+        self.ready = True
+        self.query_one("#cluster-nodes").focus()
+        self.render_state()
+        self.render_log()
+
+    # --- rendering ------------------------------------------------------------------------
+
+    @property
+    def active_tab(self) -> str:
+        return self.query_one("#tabs", TabbedContent).active or "nodes"
+
+    def render_state(self) -> None:
+        """Called after each refresh (and on the 1 s tick for the freshness text)."""
+        self.render_status()
+        self._dirty.update(TABS)
+        self._dirty.discard("log")
+        self.render_tab(self.active_tab)
+
+    def render_status(self) -> None:
+        app = self.console
+        snap = app.snapshot
+        self.query_one("#status", StatusLine).show(
+            present.header_parts(snap, app.cluster_name, app.status_host),
+            *app.freshness(), app.labels())
+        self.query_one("#banners", BannerBar).show(
+            present.banners(app.outcome, snap, app.last_error))
+
+    def render_tab(self, tab: str, *, force: bool = False) -> None:
+        if tab not in self._dirty and not force:
+            return
+        self._dirty.discard(tab)
+        snap = self.console.snapshot
+        needle = self.filters.get(tab, "").lower()
+        if tab == "nodes":
+            for pane, table_id in PANE_IDS.items():
+                table = self.query_one(f"#{table_id}", KeyedTable)
+                nodes = sorted(present.pane_nodes(snap, pane, needle), key=lambda n: n.name)
+                table.sync(present.node_columns(pane, self.options),
+                           {n.name: present.node_row(n, pane, self.options) for n in nodes})
+                all_of_kind = present.pane_nodes(snap, pane)
+                table.border_subtitle = present.count_nodes(all_of_kind) if all_of_kind else "none"
+        elif tab == "resources":
+            on_node = self.selected_node if self.on_node_only else None
+            scope = "all resources" if on_node is None else f"resources on {on_node}"
+            if needle:
+                scope += f"  matching “{needle}”"
+            if not self.options.inactive:
+                scope += "  (inactive hidden)"
+            self.query_one("#resources-scope", Label).update(scope)
+            self.query_one("#resource-tree", ResourceTree).sync(
+                snap, text_filter=needle, options=self.options, on_node=on_node, force=force)
+        elif tab == "failures":
+            self.query_one("#failed-actions", KeyedTable).sync(*tables.failures(snap, needle))
+            self.query_one("#failcounts", KeyedTable).sync(*tables.failcounts(snap, needle))
+            ops = self.query_one("#operations", KeyedTable)
+            ops.display = self.options.operations
+            if self.options.operations:
+                ops.sync(*tables.operations(snap, self.options, needle))
+        elif tab == "fencing":
+            table = self.query_one("#fence-history", KeyedTable)
+            table.sync(*tables.fencing(snap, self.options.fence_level, needle))
+            table.border_subtitle = f"level {self.options.fence_level}: {tables.FENCE_LEVELS[self.options.fence_level]}"
+        elif tab == "tickets":
+            self.query_one("#ticket-table", KeyedTable).sync(*tables.tickets(snap, needle))
+        elif tab == "bans":
+            self.query_one("#ban-table", KeyedTable).sync(*tables.bans(snap, needle))
+        elif tab == "log":
+            self.render_log()
+
+    def render_log(self, only_running: bool = False) -> None:
+        app = self.console
+        now = app.clock()
+        table = self.query_one("#action-log", KeyedTable)
+        records = app.log_records()
+        needle = self.filters.get("log", "").lower()
+        rows = {}
+        for key, record in records.items():
+            row = log_row(record, now)
+            if not needle or any(needle in text.lower() for text, _ in row):
+                rows[key] = row
+        table.sync(LOG_COLUMNS, rows, flash=False)
+        running = sum(1 for r in records.values() if is_running(r))
+        table.border_subtitle = f"{len(records)} commands, {running} running"
+
+    def repaint(self) -> None:
+        """Theme changed: re-render every cell with the new colours."""
+        for table in self.query(KeyedTable):
+            table.repaint()
+        self.render_status()
+        self.render_tab("resources", force=True) if self.active_tab == "resources" else None
+        self._dirty.add("resources")
+
+    @on(TabbedContent.TabActivated)
+    def _tab_activated(self, event: TabbedContent.TabActivated) -> None:
+        self.render_tab(self.active_tab)
+        self.refresh_bindings()
+
+    # --- selection ------------------------------------------------------------------------
+
+    @on(DataTable.RowHighlighted, ".node-table")
+    def _node_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        table = event.data_table
+        if table.has_focus or table.id == self._last_node_table:
+            self.selected_node = event.row_key.value
+            self._last_node_table = event.data_table.id or self._last_node_table
+            self.refresh_bindings()
+
+    def on_descendant_focus(self, event) -> None:
+        widget = event.widget
+        if isinstance(widget, KeyedTable) and widget.has_class("node-table"):
+            self._last_node_table = widget.id or self._last_node_table
+            key = widget.selected_key()
+            if key:
+                self.selected_node = key
+        self.refresh_bindings()
+
+    @on(DataTable.RowSelected, ".node-table")
+    def _node_selected(self, event: DataTable.RowSelected) -> None:
+        self.selected_node = event.row_key.value
+        self.action_node_detail()
+
+    @on(DataTable.RowSelected, "#action-log")
+    def _log_selected(self, event: DataTable.RowSelected) -> None:
+        record = self.console.log_records().get(event.row_key.value)
+        if record is not None:
+            from tui.ui.screens.text_view import TextView
+
+            self.app.push_screen(TextView(f"Command {event.row_key.value}",
+                                          full_text(record, self.console.clock())))
+
+    def selected_node_obj(self):
+        snap = self.console.snapshot
+        if snap is None or self.selected_node is None:
+            return None
+        return snap.node(self.selected_node)
+
+    def cleanup_target(self) -> tuple[str | None, str | None] | None:
+        """(resource, node) the cleanup key would act on here, or None."""
+        tab = self.active_tab
+        if tab == "resources":
+            resource = self.query_one("#resource-tree", ResourceTree).selected_resource()
+            return (resource, None) if resource else None
+        if tab == "failures":
+            for table_id in ("failed-actions", "failcounts"):
+                table = self.query_one(f"#{table_id}", KeyedTable)
+                key = table.selected_key() if table.has_focus else None
+                if key:
+                    first, _, second = key.partition("\0")
+                    row = table.row_data(key)
+                    if table_id == "failed-actions" and row:
+                        return (row[1][0] or None, first)
+                    return (first, second)
+            return None
+        if tab == "nodes" and self.selected_node_obj() is not None:
+            return (None, self.selected_node)
+        return None
+
+    # --- bindings that apply now ------------------------------------------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        read_only = self.console.read_only
+        if action == "blocked":
+            return read_only
+        if action in MUTATING:
+            if read_only:
+                return False
+            if action in NODE_ACTIONS:
+                return self.active_tab == "nodes" and self.selected_node_obj() is not None
+            if action == "cleanup":
+                return self.cleanup_target() is not None
+            return True
+        if action == "on_node":
+            return self.active_tab == "resources"
+        if action == "clear_filter":
+            return bool(self.filters.get(self.active_tab))
+        return True
+
+    # --- actions: navigation and view -------------------------------------------------------
+
+    def action_show(self, target: str) -> None:
+        tab, focus = SHOW_TARGETS.get(target, (target, None))
+        if tab not in TABS:
+            self.notify(f"no pane called {target}", severity="warning")
+            return
+        self.query_one("#tabs", TabbedContent).active = tab
+        self.render_tab(tab)
+        widget_id = focus or {
+            "nodes": self._last_node_table, "resources": "resource-tree",
+            "failures": "failed-actions", "fencing": "fence-history", "tickets": "ticket-table",
+            "bans": "ban-table", "log": "action-log",
+        }[tab]
+        self.query_one(f"#{widget_id}").focus()
+        self.refresh_bindings()
+
+    def action_toggle(self, name: str) -> None:
+        value = not getattr(self.options, name)
+        self.options = dataclasses.replace(self.options, **{name: value})
+        if name in ("operations", "timing") and self.active_tab != "failures":
+            self.action_show("failures")
+        self._dirty.update(TABS)
+        self.render_tab(self.active_tab)
+        self.notify(f"{name}: {'shown' if value else 'hidden'}", timeout=2)
+
+    def action_fence_level(self) -> None:
+        if self.active_tab != "fencing":
+            self.action_show("fencing")
+            return
+        level = (self.options.fence_level + 1) % 4
+        self.options = dataclasses.replace(self.options, fence_level=level)
+        self.render_tab("fencing", force=True)
+
+    def action_on_node(self) -> None:
+        if self.selected_node is None:
+            self.notify("select a node in the Nodes pane first", severity="warning")
+            return
+        self.on_node_only = not self.on_node_only
+        self.render_tab("resources", force=True)
+
+    def action_node_detail(self) -> None:
+        node = self.selected_node_obj()
+        if node is None:
+            self.notify("no node selected", severity="warning")
+            return
+        from tui.ui.screens.node_detail import NodeDetail
+
+        events = [(at, e) for at, e in self.console.events if getattr(e, "node", None) == node.name]
+        self.app.push_screen(NodeDetail(node, self.console.snapshot, events[-20:]))
+
+    # --- filter and command mode ------------------------------------------------------------
+
+    def action_start_filter(self) -> None:
+        box = self.query_one("#filter", Input)
+        self.query_one("#command", Input).display = False
+        box.display = True
+        box.value = self.filters.get(self.active_tab, "")
+        box.focus()
+
+    def action_start_command(self) -> None:
+        box = self.query_one("#command", Input)
+        self.query_one("#filter", Input).display = False
+        box.display = True
+        box.value = ""
+        box.focus()
+
+    def action_clear_filter(self) -> None:
+        self.filters.pop(self.active_tab, None)
+        self.render_tab(self.active_tab, force=True)
+        self.refresh_bindings()
+
+    def set_filter(self, tab: str, text: str) -> None:
+        if text:
+            self.filters[tab] = text
+        else:
+            self.filters.pop(tab, None)
+        self._dirty.add(tab)
+        self.render_tab(tab, force=(tab == "resources"))
+
+    @on(Input.Changed, "#filter")
+    def _filter_changed(self, event: Input.Changed) -> None:
+        self.set_filter(self.active_tab, event.value.strip())
+
+    @on(Input.Submitted, "#filter")
+    def _filter_done(self, event: Input.Submitted) -> None:
+        self._close_prompt()
+
+    @on(Input.Submitted, "#command")
+    async def _command_done(self, event: Input.Submitted) -> None:
+        line = event.value
+        self._close_prompt()
+        if not line.strip():
+            return
+        try:
+            command, argument = parse(line)
+        except CommandError as error:
+            self.notify(str(error), severity="error")
+            return
+        action = command.action
+        if argument is not None:
+            action = f"{action}({argument!r})"
+        if command.mutates:
+            base = action.split("(")[0]
+            if self.console.read_only:
+                self.action_blocked(base)
+                return
+            if not self.check_action(base, ()):
+                self.notify(f":{command.name} needs a selection it can act on here",
+                            severity="warning")
+                return
+        await self.run_action(action)
+
+    def key_escape(self) -> None:
+        if self.query_one("#prompt").has_focus_within:
+            if self.query_one("#filter", Input).display:
+                self.set_filter(self.active_tab, "")
+            self._close_prompt()
+
+    def _close_prompt(self) -> None:
+        for box in self.query("#prompt Input"):
+            box.display = False
+        self.action_show(self.active_tab)
+
+    # --- actions that change the cluster ----------------------------------------------------
+
+    def action_blocked(self, name: str) -> None:
+        self.notify(f"read-only: {name.replace('_', ' ')} is disabled; nothing was run",
+                    title="read-only", severity="warning")
+
+    def action_standby(self, on: bool | None = None) -> None:
+        node = self.selected_node_obj()
+        if node is None:
+            return
+        self.console.confirm_and_apply(actions.standby(node.name, not node.standby if on is None else on))
+
+    def action_node_maintenance(self, on: bool | None = None) -> None:
+        node = self.selected_node_obj()
+        if node is None:
+            return
+        self.console.confirm_and_apply(
+            actions.node_maintenance(node.name, not node.maintenance if on is None else on))
+
+    def action_cleanup(self) -> None:
+        target = self.cleanup_target()
+        if target is None:
+            self.notify("select a resource, a failure or a node to clean up", severity="warning")
+            return
+        resource, node = target
+        self.console.confirm_and_apply(actions.cleanup(resource, node))
+
+    def action_cluster_maintenance(self, on: bool | None = None) -> None:
+        snap = self.console.snapshot
+        current = snap.summary.maintenance_mode if snap else False
+        self.console.confirm_and_apply(actions.cluster_maintenance(not current if on is None else on))

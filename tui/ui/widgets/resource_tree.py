@@ -1,0 +1,82 @@
+"""Resources as a tree (groups, clones, bundles), updated in place and filterable."""
+
+from __future__ import annotations
+
+from textual.widgets import Tree
+from textual.widgets.tree import TreeNode
+
+from tui.pacemaker.model import Resource, Snapshot
+from tui.ui.palette import Palette
+from tui.ui.present import Row, ViewOptions, resource_label, resource_visible
+
+
+class ResourceTree(Tree[str]):
+    """Tree nodes keyed by resource path ("grp/dummy"); data is the resource id."""
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__("Resources", id=id)
+        self.show_root = False
+        self.guide_depth = 3
+        self._by_path: dict[str, TreeNode[str]] = {}
+        self._labels: dict[str, Row] = {}
+        self.sync_count = 0
+
+    def selected_resource(self) -> str | None:
+        node = self.cursor_node
+        return node.data if node is not None and node is not self.root else None
+
+    def sync(
+        self,
+        snapshot: Snapshot | None,
+        *,
+        text_filter: str = "",
+        options: ViewOptions = ViewOptions(),
+        on_node: str | None = None,
+        force: bool = False,
+    ) -> None:
+        palette = Palette(self.app.theme_variables)
+        if force:
+            self._labels.clear()
+        wanted: set[str] = set()
+        touched = 0
+        resources = snapshot.resources if snapshot is not None else ()
+
+        def visit(parent: TreeNode[str], resource: Resource, prefix: str) -> None:
+            nonlocal touched
+            if not resource_visible(resource, text_filter, options, on_node):
+                return
+            path = f"{prefix}{resource.id}"
+            wanted.add(path)
+            label = resource_label(resource)
+            node = self._by_path.get(path)
+            if node is None:
+                if resource.children:
+                    node = parent.add(palette.line(label), data=resource.id,
+                                      expand=True)
+                else:
+                    node = parent.add_leaf(palette.line(label), data=resource.id)
+                self._by_path[path] = node
+                self._labels[path] = label
+                touched += 1
+            elif self._labels.get(path) != label:
+                node.set_label(palette.line(label))
+                self._labels[path] = label
+                touched += 1
+            for child in resource.children:
+                visit(node, child, path + "/")
+
+        for resource in resources:
+            visit(self.root, resource, "")
+        # remove deepest first so a parent's removal does not orphan our index
+        for path in sorted((p for p in self._by_path if p not in wanted), key=len, reverse=True):
+            node = self._by_path.pop(path)
+            self._labels.pop(path, None)
+            if node.tree is self and node.parent is not None and _attached(node):
+                node.remove()
+            touched += 1
+        self.sync_count = touched
+
+
+def _attached(node: TreeNode) -> bool:
+    parent = node.parent
+    return parent is not None and node in parent.children
