@@ -266,7 +266,7 @@ def _parse_root(root, exit_code: int | None, stderr: str) -> StatusOutcome:
 
 def _snapshot(sections, api_version, legacy_version, pacemakerd, conditions) -> Snapshot:
     summary = _summary(sections.get("summary"), pacemakerd)
-    resources = tuple(_resource_list(sections.get("resources")))
+    resources = _resource_list(sections.get("resources"))
     attributes = _node_attributes(sections.get("node_attributes"))
     nodes = _nodes(sections.get("nodes"), resources, attributes)
     return Snapshot(
@@ -347,26 +347,22 @@ def _text(el, name: str, limit: int = 1000) -> str | None:
 # --- resources ------------------------------------------------------------------------------
 
 
-def _resource_list(el):
+def _resource_list(el) -> tuple[Resource, ...]:
+    """The resources directly under `el` (primitives dispatched inline: they are most)."""
     if el is None:
-        return
+        return ()
+    result = []
     for child in el:
-        resource = _resource(child)
-        if resource is not None:
-            yield resource
-
-
-def _resource(el) -> Resource | None:
-    tag = el.tag
-    if tag == "resource":
-        return _primitive(el)
-    if tag == "group":
-        return _collective(el, ResourceKind.GROUP)
-    if tag == "clone":
-        return _collective(el, ResourceKind.CLONE)
-    if tag == "bundle":
-        return _bundle(el)
-    return None
+        tag = child.tag
+        if tag == "resource":
+            result.append(_primitive(child))
+        elif tag == "group":
+            result.append(_collective(child, ResourceKind.GROUP))
+        elif tag == "clone":
+            result.append(_collective(child, ResourceKind.CLONE))
+        elif tag == "bundle":
+            result.append(_bundle(child))
+    return tuple(result)
 
 
 def _node_names(el) -> tuple[str, ...]:
@@ -387,26 +383,32 @@ def _agent(agent: str | None) -> str | None:
 
 
 def _primitive(el) -> Resource:
-    # crm_mon prints "true"/"false"; anything else is the default. Bytes names: see _history.
-    get, flag = el.get, _BOOL.get
+    # crm_mon prints "true"/"false"; anything else is the default, so a flag defaulting to
+    # False is `== "true"` and one defaulting to True is `!= "false"`. Bytes names: see _history.
+    get = el.get
     role = get(b"role") or "Stopped"
     agent = get(b"resource_agent")
+    if len(el) == 1:  # the usual case, running on one node (inline _node_names)
+        child = el[0]
+        nodes = (child.get(b"name") or "",) if child.tag == "node" else ()
+    else:
+        nodes = _node_names(el)
     return _new_resource(
         get(b"id") or "",  # id
         ResourceKind.PRIMITIVE,  # kind
         _agent(agent) if agent and "::" in agent else agent,  # agent
         _ROLE_ALIASES.get(role, role),  # role
         get(b"target_role"),  # target_role
-        flag(get(b"active"), False),  # active
+        get(b"active") == "true",  # active
         # orphaned: 3.0.2 renamed orphaned -> removed (both printed for now)
-        flag(get(b"removed"), False) or flag(get(b"orphaned"), False),
-        flag(get(b"blocked"), False),  # blocked
-        flag(get(b"managed"), True),  # managed
-        flag(get(b"failed"), False),  # failed
-        flag(get(b"failure_ignored"), False),  # failure_ignored
-        flag(get(b"maintenance"), False),  # maintenance
+        get(b"removed") == "true" or get(b"orphaned") == "true",
+        get(b"blocked") == "true",  # blocked
+        get(b"managed") != "false",  # managed
+        get(b"failed") == "true",  # failed
+        get(b"failure_ignored") == "true",  # failure_ignored
+        get(b"maintenance") == "true",  # maintenance
         get(b"pending"),  # pending
-        _node_names(el),  # nodes
+        nodes,  # nodes
         (),  # children
         get(b"description"),  # description
         False,  # promotable
@@ -436,7 +438,7 @@ def _aggregate_role(children) -> str:
 
 
 def _collective(el, kind: ResourceKind) -> Resource:
-    children = tuple(_resource_list(el))
+    children = _resource_list(el)
     disabled = get_bool(el, "disabled")
     return Resource(
         id=el.get("id") or "",
@@ -462,7 +464,7 @@ def _collective(el, kind: ResourceKind) -> Resource:
 def _bundle(el) -> Resource:
     replicas = []
     for rep in el.iterchildren("replica"):
-        children = tuple(_resource_list(rep))
+        children = _resource_list(rep)
         replicas.append(Resource(
             id=rep.get("id") or str(len(replicas)),
             kind=ResourceKind.REPLICA,
