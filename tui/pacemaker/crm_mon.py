@@ -439,25 +439,46 @@ def _aggregate_role(children) -> str:
 
 def _collective(el, kind: ResourceKind) -> Resource:
     children = _resource_list(el)
-    disabled = get_bool(el, "disabled")
-    return Resource(
-        id=el.get("id") or "",
-        kind=kind,
-        role=_aggregate_role(children),
-        target_role=el.get("target_role"),
-        active=any(c.active for c in children),
-        orphaned=any(c.orphaned for c in children),
-        blocked=any(c.blocked for c in children),
-        managed=get_bool(el, "managed", True),
-        failed=get_bool(el, "failed") or any(c.failed for c in children),
-        failure_ignored=get_bool(el, "failure_ignored"),
-        maintenance=get_bool(el, "maintenance"),
-        nodes=_union_nodes(children),
-        children=children,
-        description=el.get("description"),
-        promotable=kind is ResourceKind.CLONE and get_bool(el, "multi_state"),
-        unique=get_bool(el, "unique"),
-        disabled=disabled,
+    # one pass over the children for what the any()s, _aggregate_role and _union_nodes say
+    active = orphaned = blocked = failed = False
+    roles: set[str] = set()
+    nodes: dict[str, None] = {}
+    for child in children:
+        if child.active:
+            active = True
+            roles.add(child.role)
+        if child.orphaned:
+            orphaned = True
+        if child.blocked:
+            blocked = True
+        if child.failed:
+            failed = True
+        for name in child.nodes:
+            nodes[name] = None
+    role = "Promoted" if "Promoted" in roles else "Started" if roles else "Stopped"
+    return _new_resource(
+        el.get("id") or "",  # id
+        kind,  # kind
+        None,  # agent
+        role,  # role
+        el.get("target_role"),  # target_role
+        active,  # active
+        orphaned,  # orphaned
+        blocked,  # blocked
+        _flag(el, "managed", True),  # managed
+        _flag(el, "failed") or failed,  # failed
+        _flag(el, "failure_ignored"),  # failure_ignored
+        _flag(el, "maintenance"),  # maintenance
+        None,  # pending
+        tuple(nodes),  # nodes
+        children,  # children
+        el.get("description"),  # description
+        kind is ResourceKind.CLONE and _flag(el, "multi_state"),  # promotable
+        _flag(el, "unique"),  # unique
+        None,  # container_type
+        None,  # image
+        _flag(el, "disabled"),  # disabled
+        None,  # locked_to
     )
 
 
