@@ -267,14 +267,15 @@ def ago(seconds: float) -> str:
 def header_parts(
     snapshot: Snapshot | None, cluster_name: str, host: str | None
 ) -> list[Cell]:
-    parts: list[Cell] = [(cluster_name, "title")]
+    """Cluster facts for the status line (the cluster's name is in the header above)."""
+    parts: list[Cell] = []
     if snapshot is None:
-        parts.append(("  no status yet", "muted"))
+        parts.append(("no status yet", "muted"))
         return parts
     s = snapshot.summary
     if s.cluster_name and s.cluster_name != cluster_name:
-        parts.append((f" ({s.cluster_name})", "muted"))
-    parts.append((f"  stack {s.stack or '?'}", None))
+        parts.append((f"corosync name {s.cluster_name}  ", "muted"))
+    parts.append((f"stack {s.stack or '?'}", None))
     parts.append((f"  DC {s.dc or 'NONE'}", None if s.dc else "node-offline"))
     if s.with_quorum is True:
         parts.append(("  quorum ok", "node-online"))

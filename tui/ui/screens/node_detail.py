@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from typing import Sequence
 
+from rich import box
 from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
@@ -51,9 +52,9 @@ def _facts(node: Node) -> list[tuple[str, str]]:
     return facts
 
 
-def _table(title: str, *columns: str) -> Table:
-    table = Table(title=title, title_justify="left", expand=True, show_edge=False,
-                  title_style="bold")
+def _table(title: str, *columns: str, header: bool = True) -> Table:
+    table = Table(title=title, title_justify="left", box=box.SIMPLE_HEAD, show_edge=False,
+                  pad_edge=False, title_style="bold", show_header=header)
     for column in columns:
         table.add_column(column, no_wrap=True)
     return table
@@ -93,7 +94,7 @@ class NodeDetail(ModalScreen[None]):
         state.append(word, palette.style(token))
         self.query_one("#state", Static).update(state)
 
-        facts = _table("Connection and state", "", "")
+        facts = _table("Connection and state", "", "", header=False)
         for key, value in _facts(node):
             facts.add_row(key, value)
         self.query_one("#facts", Static).update(facts)

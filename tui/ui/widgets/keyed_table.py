@@ -26,6 +26,7 @@ class KeyedTable(DataTable):
     def __init__(self, *, id: str | None = None, classes: str | None = None,
                  palette: Callable[[], Palette] | None = None) -> None:
         super().__init__(id=id, classes=classes, cursor_type="row", zebra_stripes=False)
+        self.show_cursor = False
         self._keyed_columns: tuple[tuple[str, str], ...] = ()
         self._keyed_rows: dict[str, Row] = {}
         self._flashing: set[tuple[str, str]] = set()
@@ -110,6 +111,13 @@ class KeyedTable(DataTable):
         columns, rows = self._keyed_columns, dict(self._keyed_rows)
         self._keyed_columns = ()
         self.sync(columns, rows, flash=False)
+
+    # only the focused table shows its cursor: one visible selection at a time
+    def on_focus(self) -> None:
+        self.show_cursor = True
+
+    def on_blur(self) -> None:
+        self.show_cursor = False
 
     async def _on_idle(self, _event) -> None:
         # DataTable widens columns on idle (after rows arrive) but keeps rows it rendered

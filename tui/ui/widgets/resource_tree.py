@@ -41,11 +41,10 @@ class ResourceTree(Tree[str]):
         touched = 0
         resources = snapshot.resources if snapshot is not None else ()
 
-        def visit(parent: TreeNode[str], resource: Resource, prefix: str) -> None:
+        def visit(parent: TreeNode[str], resource: Resource, path: str) -> None:
             nonlocal touched
             if not resource_visible(resource, text_filter, options, on_node):
                 return
-            path = f"{prefix}{resource.id}"
             wanted.add(path)
             label = resource_label(resource)
             node = self._by_path.get(path)
@@ -62,11 +61,11 @@ class ResourceTree(Tree[str]):
                 node.set_label(palette.line(label))
                 self._labels[path] = label
                 touched += 1
-            for child in resource.children:
-                visit(node, child, path + "/")
+            for child, child_path in _paths(resource.children, path + "/"):
+                visit(node, child, child_path)
 
-        for resource in resources:
-            visit(self.root, resource, "")
+        for resource, path in _paths(resources, ""):
+            visit(self.root, resource, path)
         # remove deepest first so a parent's removal does not orphan our index
         for path in sorted((p for p in self._by_path if p not in wanted), key=len, reverse=True):
             node = self._by_path.pop(path)
@@ -75,6 +74,15 @@ class ResourceTree(Tree[str]):
                 node.remove()
             touched += 1
         self.sync_count = touched
+
+
+def _paths(resources, prefix: str):
+    """Each resource with a unique path; clone instances share an id, so number repeats."""
+    seen: dict[str, int] = {}
+    for resource in resources:
+        n = seen.get(resource.id, 0)
+        seen[resource.id] = n + 1
+        yield resource, f"{prefix}{resource.id}" + (f"#{n}" if n else "")
 
 
 def _attached(node: TreeNode) -> bool:

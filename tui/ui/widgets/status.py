@@ -17,13 +17,15 @@ class StatusLine(Static):
     """
 
     def show(self, parts: list[Cell], freshness: str, stale: bool, labels: list[str]) -> None:
+        # labels and freshness first: on a narrow terminal the tail is what gets cut
         palette = Palette(self.app.theme_variables)
-        text = palette.line(tuple(parts))
-        text.append("  │ ", "dim")
-        text.append(freshness, "bold" if stale else "")
+        text = Text(no_wrap=True, end="")
         for label in labels:
-            text.append("  ")
             text.append(f" {label} ", "bold reverse")
+            text.append(" ")
+        text.append(freshness, "bold" if stale else "")
+        text.append(" │ ", "dim")
+        text.append_text(palette.line(tuple(parts)))
         self.set_class(stale, "-stale")
         self.update(text)
 

@@ -1,0 +1,14 @@
+"""The CLI's entry into the TUI."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def run_app(session: Any, config: Any) -> int:
+    """Run the console on one ClusterSession until the user quits; returns an exit code."""
+    from tui.ui.app import PcmkConsoleApp
+
+    app = PcmkConsoleApp(session, config)
+    app.run()
+    return app.return_code or 0
