@@ -178,7 +178,7 @@ class _Leaf:
 
 def _leaves(resources) -> dict[str, _Leaf]:
     leaves: dict[str, _Leaf] = {}
-    get = leaves.get
+    get, new = leaves.get, object.__new__
     primitive, clone = ResourceKind.PRIMITIVE, ResourceKind.CLONE
 
     # One call per collective, none per primitive: this runs over every resource twice a diff.
@@ -187,8 +187,9 @@ def _leaves(resources) -> dict[str, _Leaf]:
             key = f"{prefix}{resource.id}"
             if resource.kind is primitive:
                 leaf = get(key)
-                if leaf is None:
-                    leaf = leaves[key] = _Leaf(resource.id, multi)
+                if leaf is None:  # _Leaf(resource.id, multi) without the __init__ call's cost
+                    leaf = leaves[key] = new(_Leaf)
+                    leaf.id, leaf.roles, leaf.failed, leaf.multi = resource.id, {}, False, multi
                 if resource.active:
                     roles, role = leaf.roles, resource.role
                     for node in resource.nodes:
