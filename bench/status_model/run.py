@@ -36,14 +36,40 @@ SIZES = {
     "L": (16, 500, 5000),
     "XL": (32, 2000, 20000),
 }
-NOTES = """Notes from the 2026-11-22 run, where M missed: at M crm_mon itself is quick (0.2 s), while our floor is fixed per
-element. Building lxml's tree alone is about 7.5 ms there (3.5% of crm_mon); the rest is Python
-creating ~1,300 frozen Resource objects and ~2,200 Operation objects (each `.get` on an lxml
-element is ~0.14 µs, a frozen 27-field dataclass ~2 µs to construct). Already applied: one
-`fromstring`, direct attribute reads, cached int/duration parsing, dict-based booleans and the
-cyclic GC paused during a parse (together ~45 → ~28 ms at M). Not tried: a SAX-style target
-parser (estimated another ~5 ms) or parsing node history lazily (would change the model).
-From L upwards crm_mon grows faster than we do (6% at L, under 2% at XL).
+NOTES = """Before/after. Before = commit 1c6a66b, whose run (2026-11-22 05:17 UTC, load 5.8) measured
+M 31.6 ms = 14.7% (MISSED), L 189.7 ms = 6.0%, XL 1051 ms = 1.7%. Because single timings
+move 10-30% with the load here, both versions were also timed interleaved in one process
+(`bench/status_model/ab.py 1c6a66b`, best of 20 rounds, load 1.2-1.6), parse / join / diff ms:
+M 25.1 / 2.6 / 2.5 = 30.2 -> 18.2 / 2.1 / 1.7 = 22.0; L 128.7 / 14.2 / 11.8 = 154.7 ->
+85.2 / 10.8 / 8.0 = 104.0 (-29% and -33%). Same public functions, same results (the unchanged
+tests, and ~7,000 old-vs-new comparisons of parse/join/diff results over the CTS corpus, the
+fixtures and randomly mutated copies of them).
+
+What changed: frozen model objects built by `model.positional_constructor` (fields stored on a
+plain twin class with the same __slots__, then __class__ set: ~0.15 us instead of ~0.8 us for
+an Operation, ~1.6 us for a Resource); None seeded into the conversion caches and call ids
+converted directly (they never repeat); bytes attribute names and plain child iteration in
+the history and resource loops; groups/clones summarised in one pass; the parser keeps no
+xml:id table and no whitespace text nodes; join copies nodes positionally instead of
+dataclasses.replace (~10 us each); diff keeps one node->role dict per leaf, skips equal leaves
+early and makes leaves without an __init__ call.
+
+Where M's time goes now (load ~1.3, the previous snapshot alive as in the app): libxml2
+builds the tree in ~4-5 ms and frees it in ~2 ms; node history ~5.5 ms (2.6 ms of it lxml
+attribute reads, 8 per operation at ~0.13 us, 0.6 ms walking the elements, 0.5 ms creating
+2,214 Operations); resources ~3-4 ms (1.7 ms attribute reads); nodes 0.6 ms;
+parse_configuration + join ~1.6 ms (0.7 ms of it the configuration's XML); diff ~1 ms. About
+10 ms is lxml itself (build, free, attribute reads): ~5% of crm_mon's 0.2 s before any Python
+object exists, so M cannot go much below ~8%. M's margin is thin: crm_mon's own M time ranged
+0.18-0.23 s between runs today, and at 0.18 s our ~19 ms would be ~10.5%. Three other full
+runs of this code today: M 20.0 ms / 0.204 s = 9.8%, 19.4 ms / 0.203 s = 9.6%, 18.4 ms /
+0.200 s = 9.2%; L 5.4-5.6%; XL 1.2-1.3%.
+
+Tried and dropped (measured at M): an lxml parser target building the model from attribute
+dicts (a no-op target alone takes 6-10 ms vs ~4.7 ms for the tree), pyexpat (7.7 ms for a
+no-op parse), XSLT flattening node_history to text (3.4 ms), reading all attributes at once
+(values()/items()/attrib: no faster than 8 get()s), interning repeated strings (slower), glibc
+MALLOC_TRIM_THRESHOLD_/MALLOC_TOP_PAD_ (no gain).
 """
 ARGV = ["crm_mon", "-1", "--inactive", "--output-as=xml"]
 
@@ -102,11 +128,11 @@ def machine() -> str:
             f"{os.getloadavg()[0]:.2f} (the machine is shared)")
 
 
-def write(rows: list[dict], path: Path) -> None:
+def write(rows: list[dict], path: Path, machine_text: str) -> None:
     lines = [
         "# Status model benchmark",
         "",
-        f"Machine: {machine()}.",
+        f"Machine: {machine_text}.",
         f"Run: {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}.",
         "",
         "`crm_mon` = wall time of `CIB_file=CIB crm_mon -1 --inactive --output-as=xml` (best of 5 "
@@ -146,13 +172,14 @@ def main() -> None:
     args = parser.parse_args()
     workdir = Path(args.workdir)
     workdir.mkdir(parents=True, exist_ok=True)
+    machine_text = machine()  # before the runs, so the load average is the one at the start
     rows = []
     for name in args.sizes.split(","):
         row = measure(name, workdir)
         print(f"{name}: crm_mon {row['crm_mon_s']:.3f}s ours {row['ours_ms']:.1f}ms "
               f"({row['ratio'] * 100:.1f}%)", flush=True)
         rows.append(row)
-    write(rows, Path(args.out))
+    write(rows, Path(args.out), machine_text)
 
 
 if __name__ == "__main__":
