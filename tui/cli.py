@@ -17,7 +17,7 @@ import sys
 from pathlib import Path
 
 from tui import __version__
-from tui.config import Config, ConfigError, default_config_path, load_config, local_config, with_read_only
+from tui.config import Config, ConfigError, default_config_path, effective_config, local_config, with_read_only
 from tui.exitcodes import ExitCode
 
 
@@ -68,16 +68,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def resolve_config(args: argparse.Namespace, *, local_fallback: bool = True) -> Config | None:
-    """--config, else the default file if present, else (local_fallback) the local cluster."""
-    if args.config is not None:
-        config = load_config(args.config)
-    elif default_config_path().exists():
-        config = load_config(default_config_path())
-    elif local_fallback:
-        config = local_config()
-    else:
-        return None
-    return with_read_only(config, args.read_only)
+    return effective_config(args.config, read_only=args.read_only, local_fallback=local_fallback)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -311,6 +311,20 @@ def _one_of(choices: tuple[str, ...]) -> Callable[[Any], str]:
     return check
 
 
+def effective_config(path: Path | None, *, read_only: bool = False, local_fallback: bool = True) -> Config | None:
+    """The config a command runs with: PATH, else the default file if present, else
+    (local_fallback) the local cluster; --read-only on top. None: nothing configured."""
+    if path is not None:
+        config = load_config(path)
+    elif default_config_path().exists():
+        config = load_config(default_config_path())
+    elif local_fallback:
+        config = local_config()
+    else:
+        return None
+    return with_read_only(config, read_only)
+
+
 def with_read_only(config: Config, read_only: bool) -> Config:
     """--read-only on the command line wins over the file."""
     return replace(config, read_only=config.read_only or read_only)

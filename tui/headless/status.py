@@ -49,12 +49,12 @@ def _outcome(args: argparse.Namespace) -> StatusOutcome:
             except cib.CibParseError as exc:
                 raise _InputError(f"--cib file {args.cib}: {exc}") from exc
         return outcome
-    from tui.cli import resolve_config
+    from tui.config import effective_config
     from tui.session import build_session
 
     if args.cib is not None and not args.cib.is_file():
         raise _InputError(f"--cib file {args.cib}: no such file")
-    config = resolve_config(args)
+    config = effective_config(args.config, read_only=args.read_only)
     session = build_session(config, args.cluster, cib_file=args.cib, demo=args.demo, demo_life=False)
 
     async def look():
