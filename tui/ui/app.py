@@ -16,6 +16,7 @@ from typing import Any, Callable, Iterable
 from textual import work
 from textual.app import App, SystemCommand
 from textual.binding import Binding
+from textual.css.query import NoMatches
 from textual.screen import Screen
 
 from tui.ops.plan import Plan
@@ -179,15 +180,26 @@ class PcmkConsoleApp(App):
         self.theme = fallback
 
     def _theme_changed(self, _theme: Any) -> None:
+        self._on_main("repaint")
+
+    def _on_main(self, method: str) -> None:
+        """Call a render method of the main screen, if it is there and not going away."""
         screen = self._main()
-        if screen is not None:
-            screen.repaint()
+        if screen is None:
+            return
+        try:
+            getattr(screen, method)()
+        except NoMatches:  # torn down between the check and the call (app exiting)
+            if not (self._exit or self._closing or screen._closing):
+                raise
 
     def _main(self):
         from tui.ui.screens.main import MainScreen
 
+        if self._exit or self._closing:  # shutting down: widgets are going away
+            return None
         for screen in self.screen_stack:
-            if isinstance(screen, MainScreen) and screen.ready:
+            if isinstance(screen, MainScreen) and screen.ready and not screen._closing:
                 return screen
         return None
 
@@ -232,15 +244,11 @@ class PcmkConsoleApp(App):
         for event in result.events:
             self.events.append((result.at or self.clock(), event))
         if not result.unchanged or self.refresh_count == 1:
-            screen = self._main()
-            if screen is not None:
-                screen.render_state()
+            self._on_main("render_state")
         self._rendered()
 
     def _rendered(self) -> None:
-        screen = self._main()
-        if screen is not None:
-            screen.render_status()
+        self._on_main("render_status")
         self.refreshed.set()
 
     def action_refresh_now(self) -> None:
@@ -254,14 +262,10 @@ class PcmkConsoleApp(App):
             self._wake.set()
         self.notify("live refresh paused (p resumes)" if self.paused else "live refresh resumed",
                     timeout=2)
-        screen = self._main()
-        if screen is not None:
-            screen.render_status()
+        self._on_main("render_status")
 
     def _tick(self) -> None:
-        screen = self._main()
-        if screen is not None:
-            screen.render_status()
+        self._on_main("render_status")
 
     # --- action log --------------------------------------------------------------------------
 
@@ -275,15 +279,11 @@ class PcmkConsoleApp(App):
         self._records.move_to_end(record.id)
         while len(self._records) > MAX_LOG_ROWS:
             self._records.popitem(last=False)
-        screen = self._main()
-        if screen is not None:
-            screen.render_log()
+        self._on_main("render_log")
 
     def _spin(self) -> None:
         if any(is_running(r) for r in self._records.values()):
-            screen = self._main()
-            if screen is not None:
-                screen.render_log()
+            self._on_main("render_log")
 
     # --- applying plans ----------------------------------------------------------------------
 

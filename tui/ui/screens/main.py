@@ -146,6 +146,9 @@ class MainScreen(Screen):
         self.render_state()
         self.render_log()
 
+    def on_unmount(self) -> None:
+        self.ready = False
+
     # --- rendering ------------------------------------------------------------------------
 
     @property
