@@ -184,7 +184,9 @@ class MainScreen(Screen):
                 table.sync(present.node_columns(pane, self.options),
                            {n.name: present.node_row(n, pane, self.options) for n in nodes})
                 all_of_kind = present.pane_nodes(snap, pane)
-                table.border_subtitle = present.count_nodes(all_of_kind) if all_of_kind else "none"
+                subtitle = present.count_nodes(all_of_kind) if all_of_kind else "none"
+                if table.border_subtitle != subtitle:  # a border change costs a layout pass
+                    table.border_subtitle = subtitle
         elif tab == "resources":
             on_node = self.selected_node if self.on_node_only else None
             scope = "all resources" if on_node is None else f"resources on {on_node}"
@@ -226,7 +228,9 @@ class MainScreen(Screen):
                 rows[key] = row
         table.sync(LOG_COLUMNS, rows, flash=False)
         running = sum(1 for r in records.values() if is_running(r))
-        table.border_subtitle = f"{len(records)} commands, {running} running"
+        subtitle = f"{len(records)} commands, {running} running"
+        if table.border_subtitle != subtitle:
+            table.border_subtitle = subtitle
 
     def repaint(self) -> None:
         """Theme changed: re-render every cell with the new colours."""

@@ -124,11 +124,15 @@ class KeyedTable(DataTable):
         # before at the old width (textual 8.2.8); re-render once after it has measured.
         # Runs before DataTable's own idle handler (MRO order), so schedule, don't act.
         if self._require_update_dimensions or self._updated_cells:
-            self.call_next(self._widths_changed)
+            self.call_next(self._widths_changed, self._widths())
 
-    def _widths_changed(self) -> None:
-        self._update_count += 1
-        self.refresh()
+    def _widths(self) -> tuple[int, ...]:
+        return tuple(column.content_width for column in self.ordered_columns)
+
+    def _widths_changed(self, before: tuple[int, ...]) -> None:
+        if self._widths() != before:  # re-rendering every row costs; only when needed
+            self._update_count += 1
+            self.refresh()
 
     def _flash(self, key: str, col: str) -> None:
         self._flashing.add((key, col))

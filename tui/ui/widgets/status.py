@@ -4,17 +4,27 @@ from __future__ import annotations
 
 from rich.text import Text
 from textual.containers import Vertical
+from textual.widget import Widget
 from textual.widgets import Static
 
 from tui.ui.palette import Palette
 from tui.ui.present import Banner, Cell
 
 
-class StatusLine(Static):
+class StatusLine(Widget):
+    """One fixed-height line; repainted without a layout pass (that would redo every pane)."""
+
     DEFAULT_CSS = """
     StatusLine { height: 1; padding: 0 1; background: $panel; }
     StatusLine.-stale { background: $warning 40%; }
     """
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self._text = Text()
+
+    def render(self) -> Text:
+        return self._text
 
     def show(self, parts: list[Cell], freshness: str, stale: bool, labels: list[str]) -> None:
         # labels and freshness first: on a narrow terminal the tail is what gets cut
@@ -27,7 +37,9 @@ class StatusLine(Static):
         text.append(" │ ", "dim")
         text.append_text(palette.line(tuple(parts)))
         self.set_class(stale, "-stale")
-        self.update(text)
+        if text != self._text:
+            self._text = text
+            self.refresh()
 
 
 class BannerBar(Vertical):
