@@ -79,7 +79,6 @@ class MainScreen(Screen):
         super().__init__()
         self.options = ViewOptions()
         self.filters: dict[str, str] = {}
-        self.selected_node: str | None = None
         self.on_node_only = False
         self._dirty: set[str] = set(TABS)
         self._last_node_table: str = "cluster-nodes"
@@ -247,26 +246,29 @@ class MainScreen(Screen):
 
     # --- selection ------------------------------------------------------------------------
 
+    @property
+    def selected_node(self) -> str | None:
+        """The node under the cursor of the node table used last.
+
+        Read from the table at the moment an action asks (not from RowHighlighted messages,
+        which can arrive after a fast typist's next key)."""
+        if not self.ready:
+            return None
+        return self.query_one(f"#{self._last_node_table}", KeyedTable).selected_key()
+
     @on(DataTable.RowHighlighted, ".node-table")
     def _node_highlighted(self, event: DataTable.RowHighlighted) -> None:
-        table = event.data_table
-        if table.has_focus or table.id == self._last_node_table:
-            self.selected_node = event.row_key.value
-            self._last_node_table = event.data_table.id or self._last_node_table
-            self.refresh_bindings()
+        self.refresh_bindings()
 
     def on_descendant_focus(self, event) -> None:
         widget = event.widget
         if isinstance(widget, KeyedTable) and widget.has_class("node-table"):
             self._last_node_table = widget.id or self._last_node_table
-            key = widget.selected_key()
-            if key:
-                self.selected_node = key
         self.refresh_bindings()
 
     @on(DataTable.RowSelected, ".node-table")
     def _node_selected(self, event: DataTable.RowSelected) -> None:
-        self.selected_node = event.row_key.value
+        self._last_node_table = event.data_table.id or self._last_node_table
         self.action_node_detail()
 
     @on(DataTable.RowSelected, "#action-log")
