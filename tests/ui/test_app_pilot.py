@@ -344,3 +344,19 @@ async def test_palette_commands_follow_the_selection():
         await pilot.press("5")  # tickets: no node selection applies
         titles = [c.title for c in app.get_system_commands(app.screen)]
         assert not any(t.startswith(("Standby", "Unstandby")) for t in titles)
+
+
+async def test_keys_typed_into_an_open_prompt_trigger_no_actions(tmp_path):
+    session = FakeSession(log_path=tmp_path / "actions.jsonl")
+    app = make_app(session)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await first_refresh(app, pilot)
+        screen = main(app)
+        await pilot.press("slash")
+        # while the prompt is open no single-key action applies, mutating or not
+        for action in ("standby", "cleanup", "show", "toggle", "on_node", "fence_level"):
+            assert not screen.check_action(action, ())
+        await pilot.press(*"sMCfoW")
+        assert screen.active_tab == "nodes" and not isinstance(app.screen, ConfirmPlan)
+        assert screen.filters["nodes"] == "sMCfoW"
+        assert session.calls == []

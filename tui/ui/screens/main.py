@@ -309,7 +309,28 @@ class MainScreen(Screen):
 
     # --- bindings that apply now ------------------------------------------------------------
 
+    def _open_prompt(self) -> Input | None:
+        if not self.ready:
+            return None
+        return next((box for box in self.query("#prompt Input") if box.display), None)
+
+    def on_key(self, event) -> None:
+        # Keys typed in a burst right after "/" or ":" were routed to the widget focused
+        # before the prompt opened; they belong in the prompt.
+        # (The Input stops the printable keys it gets, so one arriving here came from elsewhere.)
+        box = self._open_prompt()
+        if box is None:
+            return
+        if event.key == "enter" and not box.has_focus:
+            event.stop()
+            box.action_submit()
+        elif event.is_printable and event.character:
+            event.stop()
+            box.insert_text_at_cursor(event.character)
+
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if self._open_prompt() is not None:  # typing into the prompt: no single-key actions
+            return action in ("start_filter", "start_command") and False
         read_only = self.console.read_only
         if action == "blocked":
             return read_only
@@ -385,14 +406,14 @@ class MainScreen(Screen):
         self.query_one("#command", Input).display = False
         box.display = True
         box.value = self.filters.get(self.active_tab, "")
-        box.focus()
+        self.set_focus(box)  # now, not deferred: keys typed right after "/" belong to it
 
     def action_start_command(self) -> None:
         box = self.query_one("#command", Input)
         self.query_one("#filter", Input).display = False
         box.display = True
         box.value = ""
-        box.focus()
+        self.set_focus(box)
 
     def action_clear_filter(self) -> None:
         self.filters.pop(self.active_tab, None)
