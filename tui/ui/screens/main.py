@@ -262,7 +262,9 @@ class MainScreen(Screen):
 
     def on_descendant_focus(self, event) -> None:
         widget = event.widget
-        if isinstance(widget, KeyedTable) and widget.has_class("node-table"):
+        # focus events can arrive out of date (two focus() calls in one handler): only the
+        # widget that holds focus now may become the action target
+        if isinstance(widget, KeyedTable) and widget.has_class("node-table") and widget.has_focus:
             self._last_node_table = widget.id or self._last_node_table
         self.refresh_bindings()
 
@@ -362,7 +364,12 @@ class MainScreen(Screen):
             "failures": "failed-actions", "fencing": "fence-history", "tickets": "ticket-table",
             "bans": "ban-table", "log": "action-log",
         }[tab]
-        self.query_one(f"#{widget_id}").focus()
+        widget = self.query_one(f"#{widget_id}")
+        if widget.has_class("node-table"):
+            # the action target changes now, not when the focus event arrives: a key typed
+            # right after `:remote` must act on the remote pane the user sees highlighted
+            self._last_node_table = widget_id
+        widget.focus()
         self.refresh_bindings()
 
     def action_toggle(self, name: str) -> None:

@@ -85,7 +85,8 @@ class KeyedTable(DataTable):
                 touched += 1
                 for (col, _), before, after in zip(columns, old, row):
                     if before != after:
-                        self.update_cell(key, col, palette.cell(after, flash=flash))
+                        # a longer word ("online" -> "OFFLINE") must widen its column
+                        self.update_cell(key, col, palette.cell(after, flash=flash), update_width=True)
                         if flash:
                             self._flash(key, col)
         if added and len(rows) > 1:
