@@ -47,3 +47,12 @@ async def test_a_longer_state_word_widens_its_column_in_place():
         await next_refresh(app, pilot)
         await pilot.pause()
         assert state.content_width >= len("OFFLINE")
+
+
+async def test_slash_and_colon_typed_inside_the_prompt_are_text():
+    app = make_app(FakeSession())
+    async with app.run_test(size=(120, 40)) as pilot:
+        await first_refresh(app, pilot)
+        await pilot.press("slash", *"a/b:c")
+        await pilot.pause()
+        assert app.screen.query_one("#filter").value == "a/b:c"

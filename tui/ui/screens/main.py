@@ -52,8 +52,10 @@ class MainScreen(Screen):
     BINDINGS = [
         *(Binding(str(i + 1), f"show('{tab}')", TAB_TITLES[tab][2:], show=False)
           for i, tab in enumerate(TABS)),
-        Binding("slash", "start_filter", "Filter"),
-        Binding("colon", "start_command", "Command", key_display=":"),
+        # priority: the prompt opens before the App forwards the keys typed right after it
+        # (a paste, a fast typist) to the table that still has focus
+        Binding("slash", "start_filter", "Filter", priority=True),
+        Binding("colon", "start_command", "Command", key_display=":", priority=True),
         Binding("f", "show('failures')", "Failures", show=False),
         Binding("c", "show('tickets')", "Tickets", show=False),
         Binding("L", "show('bans')", "Bans", show=False),
