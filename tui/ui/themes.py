@@ -8,6 +8,7 @@ error message (file and key named) and the console falls back to the default the
 from __future__ import annotations
 
 from dataclasses import dataclass
+import sys
 from pathlib import Path
 
 import yaml
@@ -51,7 +52,11 @@ class ThemeLoad:
 
 
 def shipped_themes_dir() -> Path:
-    return Path(__file__).resolve().parents[2] / "themes"
+    """The source tree's themes/ (a checkout, an editable install), else the installed copy."""
+    source = Path(__file__).resolve().parents[2] / "themes"
+    if source.is_dir():
+        return source
+    return Path(sys.prefix) / "share" / "pcmk-console" / "themes"
 
 
 def user_themes_dir() -> Path:
