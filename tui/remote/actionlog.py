@@ -251,16 +251,26 @@ class ActionRecord:
         return merged
 
 
+def fold(records: dict[str, ActionRecord], event: Event) -> ActionRecord | None:
+    """Add one started/finished/refused event to its record (made on first sight)."""
+    record_id = event.get("id")
+    if record_id is None:
+        return None
+    record = records.setdefault(str(record_id), ActionRecord(str(record_id), "running"))
+    kind = event.get("event")
+    if kind == "started":
+        record.started = event
+    elif kind == "refused":
+        record.started, record.state = event, "refused"
+    elif kind == "finished":
+        record.finished, record.state = event, "finished"
+    return record
+
+
 def merge(events) -> list[ActionRecord]:
+    """One command's story, merged from its started/finished (or refused) events."""
     records: dict[str, ActionRecord] = {}
     for event in events:
-        kind = event.get("event")
-        record = records.setdefault(event["id"], ActionRecord(event["id"], "running"))
-        if kind == "started":
-            record.started = event
-        elif kind == "refused":
-            record.started, record.state = event, "refused"
-        elif kind == "finished":
-            record.finished, record.state = event, "finished"
+        fold(records, event)
     # a record whose started event was rotated away is only half there: leave it out
     return [r for r in records.values() if r.started]

@@ -22,7 +22,8 @@ from textual.screen import Screen
 from tui.ops.plan import Plan
 from tui.pacemaker.model import Snapshot, StatusOutcome, Unavailable
 from tui.ui import themes as theme_files
-from tui.ui.logview import is_running, merge_event
+from tui.remote.actionlog import fold
+from tui.ui.logview import is_running
 from tui.ui.present import ago
 
 MAX_LOG_ROWS = 500
@@ -273,7 +274,7 @@ class PcmkConsoleApp(App):
         """ActionLog listener: a started/finished/refused event, called on our loop."""
         if not isinstance(event, dict):
             return
-        record = merge_event(self._records, event)
+        record = fold(self._records, event)
         if record is None:
             return
         self._records.move_to_end(record.id)

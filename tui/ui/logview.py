@@ -1,7 +1,8 @@
 """Action-log records -> table rows and full-output text.
 
 The pane follows tui.remote.actionlog: the pool emits a "started" event before a command runs
-and a "finished" (or "refused") one after; `merge_event` folds each into an ActionRecord.
+and a "finished" (or "refused") one after; `tui.remote.actionlog.fold`
+folds each into an ActionRecord.
 """
 
 from __future__ import annotations
@@ -26,22 +27,6 @@ LOG_COLUMNS = (
     ("purpose", "Purpose"),
 )
 STATE_COLUMN = 2
-
-
-def merge_event(records: dict[str, ActionRecord], event: dict[str, Any]) -> ActionRecord | None:
-    record_id = event.get("id")
-    if record_id is None:
-        return None
-    record = records.get(record_id) or ActionRecord(str(record_id), "running")
-    kind = event.get("event")
-    if kind == "started":
-        record.started = event
-    elif kind == "refused":
-        record.started, record.state = event, "refused"
-    elif kind == "finished":
-        record.finished, record.state = event, "finished"
-    records[record.id] = record
-    return record
 
 
 def is_running(record: ActionRecord) -> bool:
