@@ -15,6 +15,7 @@ import time
 
 import pytest
 
+from tests.lab.crmmon import is_lost_connection
 from tui.config import load_config
 from tui.pacemaker.model import NodeKind, Snapshot
 from tui.remote.actionlog import ActionLog
@@ -84,7 +85,7 @@ def test_model_follows_a_remote_going_down_and_coming_back(lab, tmp_path):
             lab.stop_remoted("rn1")
             down = await _poll(session, lambda s: not s.node("rn1").online, "rn1 offline")()
             failures = [f for f in down.outcome.failures if f.resource == "rn1" or f.op_key.startswith("rn1_")]
-            assert any(f.exit_reason == "Lost connection to remote executor" for f in failures), down.outcome.failures
+            assert any(is_lost_connection(f.exit_reason) for f in failures), down.outcome.failures
             lab.start_remoted("rn1")
             await _poll(session, lambda s: s.node("rn1").online, "rn1 online again", timeout=90)()
         finally:

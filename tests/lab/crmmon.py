@@ -74,3 +74,12 @@ def parse(xml: str) -> Status:
             tuple(n.get("name") for n in r.iterfind("node")))
     failures = tuple(dict(f.attrib) for f in root.iterfind("failures/failure"))
     return Status(nodes, resources, failures, xml)
+
+
+# What pacemaker-controld records when a remote's connection goes away: the first when no
+# operation was in flight, the second when the recurring monitor was (it depends on timing).
+LOST_CONNECTION_REASONS = ("Lost connection to remote executor", "unexpectedly dropped during monitor")
+
+
+def is_lost_connection(exit_reason: str | None) -> bool:
+    return bool(exit_reason) and any(reason in exit_reason for reason in LOST_CONNECTION_REASONS)
