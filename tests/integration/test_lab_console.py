@@ -17,7 +17,7 @@ import pytest
 
 from tests.lab.crmmon import is_lost_connection
 from tui.config import load_config
-from tui.pacemaker.model import NodeKind, Snapshot
+from tui.pacemaker.model import Snapshot
 from tui.remote.actionlog import ActionLog
 from tui.session import build_session
 

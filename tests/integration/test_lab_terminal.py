@@ -42,7 +42,7 @@ def test_console_shows_the_lab_and_follows_a_remote_going_down(lab, tmp_path):
             raise AssertionError(f"rn1 never shown OFFLINE; screen:\n{screen}")
         seen_after = time.monotonic() - stopped
         # crm_mon itself needs a moment to notice; the console adds at most two intervals
-        print(f"rn1 shown OFFLINE {seen_after:.1f}s after its daemon was killed")
+        print(f"rn1 shown OFFLINE {seen_after:.1f}s ({seen_after / interval:.1f} refresh intervals) after its daemon was killed")
     finally:
         term.close()
         lab.start_remoted("rn1")

@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from tui.pacemaker.model import Node, NodeKind, Resource, ResourceKind, Snapshot
+from tui.pacemaker.model import Node, NodeKind, ResourceKind, Snapshot
 
 
 class EventKind(StrEnum):

@@ -10,7 +10,6 @@ from __future__ import annotations
 import shlex
 import time
 from pathlib import Path
-from typing import Any
 
 from tui.remote.actionlog import ActionRecord
 from tui.ui.present import Row
