@@ -60,3 +60,36 @@ def raw_controls(text: str) -> list[str]:
 def short(value: str) -> str:
     """A corpus value as a readable test id."""
     return ascii(value[:24]) + (f"+{len(value)}" if len(value) > 24 else "")
+
+
+def poison(obj, value: str, _memo: dict[str, str] | None = None):
+    """`obj` (a model dataclass tree: Snapshot, Node, ...) with every str field, tuple item
+    and mapping key/value replaced by `value` plus a suffix unique to the original string, so
+    ids stay distinct and references (a resource's node names) still match. Enums (NodeKind,
+    ...) and numbers are kept: only free text is hostile."""
+    import dataclasses
+    import enum
+    from types import MappingProxyType
+
+    memo: dict[str, str] = _memo if _memo is not None else {}
+
+    def text(original: str) -> str:
+        if original not in memo:
+            memo[original] = f"{value}{len(memo) + 1}"
+        return memo[original]
+
+    def walk(item):
+        if isinstance(item, enum.Enum) or item is None or isinstance(item, (bool, int, float)):
+            return item
+        if isinstance(item, str):
+            return text(item)
+        if isinstance(item, tuple):
+            return tuple(walk(i) for i in item)
+        if isinstance(item, (dict, MappingProxyType)):
+            return MappingProxyType({walk(k): walk(v) for k, v in item.items()})
+        if dataclasses.is_dataclass(item):
+            changes = {f.name: walk(getattr(item, f.name)) for f in dataclasses.fields(item)}
+            return dataclasses.replace(item, **changes)
+        return item
+
+    return walk(obj)
