@@ -1,52 +1,64 @@
 """Entry point `pcmk-console`: the console by default, plus headless verbs.
 
     pcmk-console [--demo | --cib-file FILE] [--config PATH] [--cluster NAME] [--read-only]
+        (these global options stand before or after the verb, same meaning: tui/target.py)
     pcmk-console status [--json] [--xml FILE] [--cib FILE]
     pcmk-console run [--nodes all|cluster|remote|guest|NAMES] [--timeout S] -- COMMAND ...
     pcmk-console plan ACTION ...      show the exact commands an action would run
     pcmk-console apply ACTION ... [--yes]
-    pcmk-console log [--json | --export-sh] [--limit N]
+    pcmk-console log [--json | --export-sh [--include-demo]] [--limit N] [--cluster NAME]
 """
 
 from __future__ import annotations
 
 import argparse
-import asyncio
-import shutil
 import sys
 from pathlib import Path
 
 from tui import __version__
-from tui.config import Config, ConfigError, default_config_path, effective_config, local_config, with_read_only
+from tui.config import ConfigError, default_config_path
 from tui.exitcodes import ExitCode
+from tui.headless.show import field, is_utf8_text
+from tui.target import TargetError, resolve_target
 
 
-def _global_options(parser: argparse.ArgumentParser, *, suppress: bool) -> None:
-    # Subcommands repeat the global options (so `pcmk-console status --config X` works);
-    # SUPPRESS keeps a subcommand's unset copy from overwriting the top-level value.
-    default = argparse.SUPPRESS if suppress else None
-    parser.add_argument("--config", type=Path, default=default, metavar="PATH", help="config file (default: %s)" % default_config_path())
-    parser.add_argument("--cluster", default=default, metavar="NAME", help="which configured cluster")
-    parser.add_argument("--read-only", action="store_true", default=argparse.SUPPRESS if suppress else False, help="refuse every action that would change the cluster")
+def global_options(parser: argparse.ArgumentParser, *, suppress: bool = True) -> None:
+    """The options that say where commands go (tui.target). Every parser gets them, so they
+    stand before or after the verb (and after a plan/apply action) with the same meaning;
+    SUPPRESS keeps a sub-parser's unset copy from overwriting a value given earlier."""
+    unset = argparse.SUPPRESS if suppress else None
+    parser.add_argument("--demo", action="store_true", default=argparse.SUPPRESS if suppress else False,
+                        help="the built-in demo cluster (nothing runs on this machine)")
+    parser.add_argument("--cib-file", type=Path, default=unset, metavar="FILE", help="a saved CIB, read-only")
+    parser.add_argument("--config", type=Path, default=unset, metavar="PATH", help="config file (default: %s)" % default_config_path())
+    parser.add_argument("--cluster", default=unset, metavar="NAME", help="which configured cluster")
+    parser.add_argument("--read-only", action="store_true", default=argparse.SUPPRESS if suppress else False,
+                        help="refuse every action that would change the cluster")
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse echoes arguments in its errors ("unrecognized arguments: ..."): escaped here,
+    so an argument cannot put a control sequence on the terminal. Sub-parsers inherit it."""
+
+    def error(self, message: str):
+        self.print_usage(sys.stderr)
+        self.exit(ExitCode.USAGE, f"{self.prog}: error: {field(message, None)}\n")
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="pcmk-console", description="A terminal console for Pacemaker clusters.")
+    parser = _Parser(prog="pcmk-console", description="A terminal console for Pacemaker clusters.")
     parser.add_argument("--version", action="version", version=f"pcmk-console {__version__}")
-    _global_options(parser, suppress=False)
-    parser.add_argument("--demo", action="store_true", help="open the built-in demo cluster")
-    parser.add_argument("--cib-file", type=Path, metavar="FILE", help="show a saved CIB, read-only")
+    global_options(parser, suppress=False)
     sub = parser.add_subparsers(dest="verb", metavar="VERB")
 
     status = sub.add_parser("status", help="print the cluster status and exit")
-    _global_options(status, suppress=True)
+    global_options(status)
     status.add_argument("--json", action="store_true", help="the model as JSON (schema: docs/status-json.md)")
     status.add_argument("--xml", type=Path, metavar="FILE", help="parse a saved `crm_mon --output-as=xml` instead of running it")
     status.add_argument("--cib", type=Path, metavar="FILE", help="a saved CIB (cibadmin --query): joined onto --xml, or rendered by crm_mon offline")
-    status.add_argument("--demo", action="store_true", help="the built-in demo cluster")
 
     run = sub.add_parser("run", help="run one command on many nodes")
-    _global_options(run, suppress=True)
+    global_options(run)
     run.add_argument("--nodes", default="all", help="all, cluster, remote, guest or comma-separated node names")
     run.add_argument("--timeout", type=float, default=60.0, metavar="SECONDS")
     run.add_argument("command", nargs=argparse.REMAINDER, help="-- COMMAND ARGS...")
@@ -55,94 +67,124 @@ def build_parser() -> argparse.ArgumentParser:
 
     for verb, text in (("plan", "show the exact commands an action would run"), ("apply", "run an action's commands")):
         action_parser = sub.add_parser(verb, help=text)
-        _global_options(action_parser, suppress=True)
-        add_action_arguments(action_parser, confirm=(verb == "apply"))
+        global_options(action_parser)
+        add_action_arguments(action_parser, confirm=(verb == "apply"), common=global_options)
 
     log = sub.add_parser("log", help="list the action log")
-    _global_options(log, suppress=True)
+    global_options(log)
     log_format = log.add_mutually_exclusive_group()
     log_format.add_argument("--json", action="store_true", help="one JSON record per line")
     log_format.add_argument("--export-sh", action="store_true", help="a commented shell script replaying the commands")
     log.add_argument("--limit", type=int, default=None, metavar="N", help="only the last N records")
+    log.add_argument("--include-demo", action="store_true", help="with --export-sh: list demo records too, commented out")
     return parser
 
 
-def resolve_config(args: argparse.Namespace, *, local_fallback: bool = True) -> Config | None:
-    return effective_config(args.config, read_only=args.read_only, local_fallback=local_fallback)
-
-
 def main(argv: list[str] | None = None) -> int:
+    """The whole program: no traceback ever reaches the user (tui.crash writes it to a file)."""
+    _tolerant_output()
+    try:
+        return _main(argv)
+    except KeyboardInterrupt:
+        return ExitCode.INTERRUPTED
+    except BrokenPipeError:  # `pcmk-console log | head`: the reader left, nothing to say
+        _silence_stdout()
+        return ExitCode.FAILED
+    except (SystemExit, GeneratorExit):
+        raise  # argparse's exit (usage, --help, --version) is not a crash
+    except BaseException as exc:  # anything else, asyncio.CancelledError included
+        from tui.crash import crash_report
+
+        crash_report(exc, sys.argv if argv is None else ["pcmk-console", *argv])
+        return ExitCode.FAILED
+
+
+def _main(argv: list[str] | None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
         return _dispatch(parser, args)
     except ConfigError as exc:
-        print(f"pcmk-console: config error: {exc}", file=sys.stderr)
+        print(f"pcmk-console: config error: {field(exc)}", file=sys.stderr)
         return ExitCode.USAGE
-    except KeyboardInterrupt:
-        return ExitCode.INTERRUPTED
+    except TargetError as exc:
+        print(f"pcmk-console: {field(exc)}", file=sys.stderr)
+        return ExitCode.USAGE
+
+
+def _tolerant_output() -> None:
+    # a str that cannot be encoded (an undecodable argument echoed back) is shown escaped
+    # rather than raising inside print()
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            try:
+                reconfigure(errors="backslashreplace")
+            except (ValueError, OSError):
+                pass
+
+
+def _silence_stdout() -> None:
+    import os
+
+    try:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
+
+
+# arguments that travel to a cluster and into the action log as text
+_TEXT_ARGUMENTS = ("cluster", "nodes", "node", "resource")
+
+
+def _check_text_arguments(args: argparse.Namespace) -> None:
+    """Bytes that are not UTF-8 in an argument (argparse hands them over surrogate-escaped):
+    refused before anything runs, naming the argument. Commands travel (SSH) and are logged
+    as UTF-8 text, so they could not be passed on exactly."""
+    named = [(f"--{name}", getattr(args, name, None)) for name in _TEXT_ARGUMENTS]
+    command = list(getattr(args, "command", None) or [])
+    command = command[1:] if command[:1] == ["--"] else command
+    named += [(f"command word {i}", word) for i, word in enumerate(command, 1)]
+    for what, value in named:
+        if isinstance(value, str) and not is_utf8_text(value):
+            raise TargetError(f"{args.verb or 'console'}: {what} '{field(value)}' is not UTF-8 text; nothing ran")
 
 
 def _dispatch(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
+    _check_text_arguments(args)
     if args.verb == "status":
         from tui.headless.status import main as status_main
 
         return status_main(args)
     if args.verb == "run":
-        from tui.headless.run import main as run_main
-
         command = args.command[1:] if args.command[:1] == ["--"] else args.command
         if not command:
             parser.error("run: give a command after --, e.g. `pcmk-console run -- hostname`")
         args.command = command
-        config = resolve_config(args)
-        args.snapshot = asyncio.run(_discover_nodes(config, args.cluster))
-        return asyncio.run(run_main(args, config))
+        from tui.headless.run import run_on_target
+
+        return run_on_target(args, resolve_target(args))
     if args.verb in ("plan", "apply"):
         from tui.headless.actions import main as actions_main
 
-        return actions_main(args, resolve_config(args), apply=(args.verb == "apply"))
+        return actions_main(args, resolve_target(args), apply=(args.verb == "apply"))
     if args.verb == "log":
         from tui.headless.log import main as log_main
 
-        return log_main(args, resolve_config(args))
+        target = resolve_target(args)  # --cluster names a configured cluster here too
+        args.target = target
+        return log_main(args, target.config)
     return _console(args)
 
 
-async def _discover_nodes(config: Config, cluster: str | None):
-    """The cluster's own node list (remote and guest nodes the config need not name)."""
-    from tui.session import build_session
-
-    session = build_session(config, cluster)
-    try:
-        result = await session.refresh()
-    finally:
-        await session.close()
-    if result.snapshot is None:
-        print(f"pcmk-console run: no cluster status ({result.error}); using the configured nodes only", file=sys.stderr)
-    return result.snapshot
-
-
 def _console(args: argparse.Namespace) -> int:
-    from tui.session import build_session
-
-    if args.demo and args.cib_file:
-        print("pcmk-console: --demo and --cib-file exclude each other", file=sys.stderr)
-        return ExitCode.USAGE
-    config = resolve_config(args, local_fallback=False)
-    demo = args.demo
-    if config is None and not demo and args.cib_file is None:
-        if shutil.which("crm_mon"):
-            config = with_read_only(local_config(), args.read_only)
-        else:
-            print("pcmk-console: no config and no crm_mon on PATH: opening the built-in demo cluster (--demo).", file=sys.stderr)
-            demo = True
-    if config is None:
-        config = with_read_only(Config(), args.read_only)
-    session = build_session(config, args.cluster, demo=demo, cib_file=args.cib_file)
+    target = resolve_target(args, interactive=True)
+    if target.notice:
+        print(target.notice, file=sys.stderr)
+    session = target.session()
     from tui.ui.run import run_app
 
-    return run_app(session, config)
+    return run_app(session, target.config)
 
 
 if __name__ == "__main__":

@@ -20,8 +20,9 @@ from __future__ import annotations
 import re
 
 # C0 controls, DEL, C1 controls; bidi embeddings/overrides/isolates and marks; the Unicode
-# line and paragraph separators (terminals and some viewers break lines on them); BOM/ZWNBSP.
-_FORMAT = "\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff"
+# line and paragraph separators (terminals and some viewers break lines on them); BOM/ZWNBSP;
+# lone surrogates (non-UTF-8 bytes decoded with surrogateescape: printing them raises).
+_FORMAT = "\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff\ud800-\udfff"
 _ONE_LINE = re.compile(f"[\x00-\x1f{_FORMAT}]")
 _MULTI_LINE = re.compile(f"[\x00-\x08\x0b-\x1f{_FORMAT}]")  # keeps tab and newline
 _NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t", "\x1b": "\\e"}
@@ -36,6 +37,8 @@ def _escape(match: re.Match[str]) -> str:
     if named is not None:
         return named
     code = ord(char)
+    if 0xDC80 <= code <= 0xDCFF:  # surrogateescape: the byte it stands for
+        return f"\\x{code - 0xDC00:02x}"
     return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
 
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-from tui.config import ClusterConfig, Config, NodeConfig
+from tui.config import ClusterConfig, Config, NodeConfig, host_keys_note
 from tui.ops.apply import PlanResult, StepCallback, apply_plan
 from tui.ops.plan import Plan
 from tui.pacemaker import cib
@@ -28,8 +28,9 @@ from tui.pacemaker.model import (
     Unavailable,
 )
 from tui.pacemaker.refresh import nonce_of, refresh_argv, split_sections
+from tui.pacemaker.sensitive import redact_snapshot
 from tui.remote.actionlog import ActionLog
-from tui.remote.pool import WorkerPool
+from tui.remote.pool import OutputTooLarge, WorkerPool
 from tui.remote.transport import Transport, TransportError
 
 REFRESH_TIMEOUT = 60.0
@@ -114,7 +115,11 @@ class ClusterSession:
     async def _refresh_from(self, host: str) -> tuple[StatusOutcome, bool]:
         known = self.last.cib_version if self.last is not None else None
         argv = refresh_argv(known)
-        result = await self.pool.run(host, argv, purpose="status refresh", timeout=REFRESH_TIMEOUT)
+        try:
+            # a read: kept out of the action log (its output, the CIB, is stored nowhere)
+            result = await self.pool.run(host, argv, purpose="status refresh", timeout=REFRESH_TIMEOUT, read=True)
+        except OutputTooLarge as exc:
+            return Unavailable(Condition(ConditionKind.COMMAND_FAILED, f"the status {exc.reason}")), False
         if result.exit_status is None:
             raise TransportError(host, result.error or "status command did not finish")
         stdout = result.stdout.decode("utf-8", errors="replace")
@@ -132,7 +137,7 @@ class ClusterSession:
         outcome = parse_status(crm.text, crm.rc, stderr)
         if isinstance(outcome, Unavailable):
             return outcome, False
-        return self._with_cib(outcome, sections), False
+        return redact_snapshot(self._with_cib(outcome, sections)), False
 
     def _with_cib(self, snapshot: Snapshot, sections) -> Snapshot:
         version_section = sections.get("cib-version")
@@ -169,6 +174,16 @@ class ClusterSession:
         return result
 
     # --- actions --------------------------------------------------------------------------
+
+    @property
+    def host_keys_unverified(self) -> bool:
+        """The config turned host-key checking off for this cluster: screens and `status` say so."""
+        return bool(getattr(self.cluster, "host_keys_unverified", False))
+
+    @property
+    def host_keys_note(self) -> str | None:
+        """The warning line for `status` (None when host keys are checked)."""
+        return host_keys_note(self.cluster) if self.host_keys_unverified else None
 
     @property
     def action_host(self) -> str:
@@ -238,20 +253,22 @@ def build_session(
         state = DemoCluster(seed=demo_seed, clock=clock, life=demo_life)
         cluster = demo_config(state)
         read_only = config.read_only
-        pool = WorkerPool(demo_transport_factory(state), log, read_only=read_only)
+        pool = WorkerPool(demo_transport_factory(state), log, read_only=read_only,
+                          cluster=cluster.name, transport_kind="demo")
         return ClusterSession(cluster, pool, log, read_only=read_only, demo=True, source_label="DEMO", clock=clock)
     if cib_file is not None:
         node = NodeConfig(name="cib-file", host="localhost", local=True)
         cluster = ClusterConfig(name=Path(cib_file).name, nodes=(node,), read_only=True)
         sessions: list[ClusterSession] = []
-        pool = WorkerPool(_transport_factory(cluster, sessions, Path(cib_file).resolve()), log, read_only=True)
+        pool = WorkerPool(_transport_factory(cluster, sessions, Path(cib_file).resolve()), log, read_only=True,
+                          cluster=cluster.name, transport_kind="local")
         session = ClusterSession(cluster, pool, log, read_only=True, source_label=f"file {cib_file}", clock=clock)
         sessions.append(session)
         return session
     cluster = config.cluster(cluster_name)
     read_only = config.read_only or cluster.read_only
     sessions = []
-    pool = WorkerPool(_transport_factory(cluster, sessions, None), log, read_only=read_only)
+    pool = WorkerPool(_transport_factory(cluster, sessions, None), log, read_only=read_only, cluster=cluster.name)
     session = ClusterSession(cluster, pool, log, read_only=read_only, clock=clock)
     sessions.append(session)
     return session

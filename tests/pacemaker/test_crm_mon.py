@@ -299,3 +299,26 @@ def test_pacemakerd_answering_without_state():
     outcome = parse_status(doc, 0)
     assert outcome.condition.kind is ConditionKind.DISCONNECTED
     assert outcome.condition.message == "pacemakerd state: query failed"
+
+
+@pytest.mark.parametrize("placeholder", ["none", "None", "", "  ", "(null)"])
+def test_no_exit_reason_is_none_wherever_crm_mon_writes_one(placeholder):
+    """crm_mon 1.1/2.0 wrote exitreason="none" (others "") for "no reason": it is no reason,
+    for failures and for fence events alike, so no view ever shows "none" as a reason."""
+    failures = ('<failures><failure op_key="r_monitor_10000" node="n1" exitstatus="error" '
+                f'exitreason="{placeholder}" exitcode="1" call="3" status="complete" '
+                'task="monitor" interval="10000"/></failures>')
+    fencing = ('<fence_history><fence_event target="n2" action="reboot" status="failed" '
+               f'exit-reason="{placeholder}" extended-status="{placeholder}"/></fence_history>')
+    doc = ('<pacemaker-result api-version="2.25"><summary/><nodes/>'
+           f'{failures}{fencing}<status code="0" message="OK"/></pacemaker-result>')
+    s = parse_status(doc, 0)
+    assert isinstance(s, Snapshot)
+    assert s.failures[0].exit_reason is None
+    assert s.fence_history[0].exit_reason is None
+    # a real reason survives, and an extended-status speaks when exit-reason is a placeholder
+    real = doc.replace(f'exitreason="{placeholder}"', 'exitreason="none of the disks"').replace(
+        f'extended-status="{placeholder}"', 'extended-status="No route to host"')
+    s = parse_status(real, 0)
+    assert s.failures[0].exit_reason == "none of the disks"
+    assert s.fence_history[0].exit_reason == "No route to host"

@@ -15,7 +15,7 @@ TOP_KEYS = {"schema_version", "available", "api_version", "pacemaker_version", "
 NODE_KEYS = {"name", "id", "kind", "online", "standby", "standby_onfail", "maintenance", "pending",
              "unclean", "shutdown", "expected_up", "is_dc", "health", "feature_set",
              "resources_running", "connection_resource", "container_resource", "bundle", "host",
-             "address", "port", "reconnect_interval", "connect_timeout", "attributes"}
+             "address", "port", "reconnect_interval", "connect_timeout", "attributes", "state"}
 
 
 def test_schema_keys_and_values():
@@ -61,3 +61,29 @@ def test_outcome_of_a_snapshot_is_the_snapshot_dict():
     assert doc == snapshot_to_dict(snap)
     assert doc["fence_history"][0]["status"] == "failed"
     json.dumps(doc)
+
+
+def test_every_resource_carries_crm_mons_markers_and_every_node_its_state():
+    """Markers, severity and implicit at every level of the tree, as the vocabulary says."""
+    from tui.pacemaker.vocabulary import node_state_words, resource_state
+
+    snap = snapshot("full.xml")
+    doc = json.loads(json.dumps(snapshot_to_dict(snap)))
+
+    def pairs(resources, dicts):
+        for resource, d in zip(resources, dicts, strict=True):
+            yield resource, d
+            yield from pairs(resource.children, d["children"])
+
+    seen = 0
+    for resource, d in pairs(snap.resources, doc["resources"]):
+        state = resource_state(resource, snap)
+        assert d["markers"] == list(state.markers) and d["severity"] == state.severity.value
+        assert d["implicit"] is resource.implicit
+        seen += 1
+    assert seen == sum(1 for _ in snap.all_resources())
+    # full.xml: a guest's connection and the bundle's parts are Pacemaker's own
+    assert any(d["implicit"] for _r, d in pairs(snap.resources, doc["resources"]))
+    for node, d in zip(snap.nodes, doc["nodes"], strict=True):
+        assert d["state"] == list(node_state_words(node))
+    assert {n["name"]: n["state"] for n in doc["nodes"]}["remote2"] == ["UNCLEAN", "offline"]

@@ -167,3 +167,28 @@ async def test_rotation_bounds_the_log_and_prunes_old_output_files(tmp_path):
     kept_outputs = {r.get("stdout_file") for r in records if r.get("stdout_file")}
     on_disk = {str(p) for p in (tmp_path / "state" / "output").iterdir()}
     assert on_disk == kept_outputs  # older output files went with their records
+
+
+def test_any_string_round_trips_and_the_file_stays_ascii(tmp_path):
+    """Non-UTF-8 bytes of an argument (surrogate-escaped), controls, bidi: written exactly,
+    read back the same, and the file holds no raw control byte."""
+    from tests.hostile import ALL
+
+    words = [os.fsdecode(b"\xff\xfe\x80"), "\x1b]52;c;x\x07", "\u202eevil", "é", *ALL]
+    log = ActionLog(tmp_path / "a.jsonl")
+    log.write({"event": "started", "id": "1", "argv": words, "purpose": words[0], "host": words[1]})
+    data = log.path.read_bytes()
+    assert data.isascii() and not any(b < 0x20 for b in data.rstrip(b"\n"))
+    (record,) = ActionLog(log.path).records()
+    assert record.get("argv") == words and record.get("purpose") == words[0]
+    assert [os.fsencode(w) for w in record.get("argv")[:1]] == [b"\xff\xfe\x80"]
+
+
+async def test_a_non_utf8_argument_through_the_pool_is_recorded_exactly(tmp_path):
+    log = ActionLog(tmp_path / "state" / "actions.jsonl")
+    pool = WorkerPool(lambda h: LocalTransport(h), log)
+    word = os.fsdecode(b"caf\xe9 \xff")
+    result = await pool.run("localhost", ["printf", "%s", word], purpose=f"print {word}", mutates=True)
+    assert result.stdout == b"caf\xe9 \xff"
+    (record,) = log.records()
+    assert record.state == "finished" and record.get("argv")[2] == word

@@ -46,3 +46,32 @@ def test_nodes_share_one_jump_connection():
     assert transport_for("n1").jump is transport_for("n2").jump
     with pytest.raises(KeyError, match="no node named 'zz'"):
         transport_for("zz")
+
+
+@pytest.mark.parametrize("where", ["cluster", "node", "nowhere"])
+def test_only_the_config_key_turns_host_key_checking_off_for_node_and_jump(where):
+    flag = "insecure_skip_host_key_check: true"
+    text = YAML.replace("identity_file: /keys/id}", f"identity_file: /keys/id{', ' + flag if where == 'cluster' else ''}}}")
+    text = text.replace("{name: n1, host: 10.0.0.1}", f"{{name: n1, host: 10.0.0.1{', ' + flag if where == 'node' else ''}}}")
+    cluster = parse_config(text, "t.yaml").cluster()
+    assert cluster.host_keys_unverified is (where != "nowhere")
+    transport_for = transports_for(cluster.nodes, cluster.ssh)
+    n1, n2 = transport_for("n1"), transport_for("n2")
+    assert n1.skip_host_key_check is n1.jump.skip_host_key_check is (where != "nowhere")
+    assert n1.host_keys_verified is (where == "nowhere")
+    assert n2.host_keys_verified is (where != "cluster")
+    if where == "node":  # a checked node never shares a jump connection with an unchecked one
+        assert n1.jump is not n2.jump and n2.jump.host_keys_verified
+    # a node the cluster reports but the config does not list gets the cluster's setting
+    other = transport_for_node(cluster.node_for_address("rn9", "10.0.0.9"), cluster.ssh)
+    assert other.host_keys_verified is (where != "cluster")
+
+
+def test_jump_host_specs_are_checked_when_the_config_is_read():
+    from tui.config import ConfigError
+
+    for bad in ("a:b", "a,,b", "@", "-oProxyCommand=x", "me@-x", "a:70000", "two words"):
+        with pytest.raises(ConfigError, match=r"clusters\[0\]\.ssh\.jump_host"):
+            parse_config(YAML.replace('"bastion:2200"', repr(bad)), "t.yaml")
+    with pytest.raises(ValueError):
+        parse_host_spec("-oProxyCommand=x", default_user="u")

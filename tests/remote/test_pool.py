@@ -193,3 +193,38 @@ async def test_output_is_streamed_to_the_caller_scrubbed(tmp_path):
                    on_output=lambda stream, chunk: chunks.append((stream, chunk)))
     assert b"".join(c for s, c in chunks if s == "stdout") == b"<pw: redacted>"
     assert b"".join(c for s, c in chunks if s == "stderr") == b"tail\n"
+
+
+async def test_every_record_names_its_cluster_and_transport_kind(tmp_path):
+    from tui.session import _WithEnv
+
+    log = ActionLog(tmp_path / "a.jsonl")
+    pool = WorkerPool(lambda h: _WithEnv(LocalTransport(h), {"X": "1"}), log, cluster="prod",
+                      transport_kind="local")
+    await pool.run("localhost", ["true"], purpose="wrapped")
+    pool.read_only = True
+    with pytest.raises(ReadOnlyError):
+        await pool.run("localhost", ["true"], purpose="refused", mutates=True)
+    await pool.close()
+    stats = {"now": 0, "peak": 0}
+    demo = WorkerPool(lambda h: CountingTransport(h, stats), log, cluster="demo-c", transport_kind="demo")
+    demo.read_only = True
+    with pytest.raises(ReadOnlyError):
+        await demo.run("n1", ["x"], purpose="refused demo", mutates=True)
+    got = [(r.get("purpose"), r.get("cluster"), r.get("transport")) for r in log.records()]
+    assert got == [("wrapped", "prod", "local"), ("refused", "prod", "local"),
+                   ("refused demo", "demo-c", "demo")]
+
+
+async def test_reads_skip_the_action_log_and_the_read_only_gate(tmp_path):
+    log = ActionLog(tmp_path / "a.jsonl")
+    pool = local_pool(log, read_only=True, cluster="c")
+    result = await pool.run("localhost", ["echo", "hi"], purpose="look", read=True)
+    assert result.stdout == b"hi\n"
+    assert log.records() == []
+    (read,) = log.reads.records()
+    assert (read["cluster"], read["host"], read["argv"], read["exit_status"], read["stdout_bytes"]) == (
+        "c", "localhost", ["echo", "hi"], 0, 3)
+    with pytest.raises(ValueError):
+        await pool.run("localhost", ["true"], purpose="x", read=True, mutates=True)
+    await pool.close()

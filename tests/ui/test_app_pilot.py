@@ -66,7 +66,8 @@ async def test_refresh_updates_changed_rows_in_place():
         row_before = cluster.cursor_row
         await next_refresh(app, pilot)
         assert cluster.sync_count == 1  # only node2's row touched
-        assert cluster.row_data("node2")[1] == ("standby", "node-standby")
+        # crm_mon's words: node2 still runs 3 resources
+        assert cluster.row_data("node2")[1] == ("standby (with active resources)", "node-standby")
         assert cluster.cursor_row == row_before  # the cursor did not jump
         assert ("node2", "state") in cluster._flashing
         assert table(app, "remote-nodes").row_keys == ["remote1", "remote2", "remote3"]
@@ -317,7 +318,7 @@ async def test_read_only_blocks_every_action_and_nothing_reaches_the_pool(tmp_pa
             await pilot.pause()
             assert not isinstance(app.screen, ConfirmPlan), word
         # the palette offers no mutating command
-        titles = [c.title for c in app.get_system_commands(app.screen)]
+        titles = [c.title for c in app.console_commands()]
         assert not [t for t in titles if t.lower().startswith(("standby", "unstandby",
                                                                 "maintenance", "clean",
                                                                 "cluster maintenance"))]
@@ -336,13 +337,13 @@ async def test_palette_commands_follow_the_selection():
     app = make_app()
     async with app.run_test(size=(120, 40)) as pilot:
         await first_refresh(app, pilot)
-        titles = [c.title for c in app.get_system_commands(app.screen)]
+        titles = [c.title for c in app.console_commands()]
         assert "Standby node1" in titles and "Maintenance on for node1" in titles
         await pilot.press("down", "down")
-        titles = [c.title for c in app.get_system_commands(app.screen)]
+        titles = [c.title for c in app.console_commands()]
         assert "Unstandby node3" in titles
         await pilot.press("5")  # tickets: no node selection applies
-        titles = [c.title for c in app.get_system_commands(app.screen)]
+        titles = [c.title for c in app.console_commands()]
         assert not any(t.startswith(("Standby", "Unstandby")) for t in titles)
 
 

@@ -8,6 +8,7 @@ import pytest
 
 from tests.ui.sample import sample_snapshot, unavailable
 from tui.pacemaker.model import Condition, ConditionKind, Node, NodeKind
+from tui.pacemaker.vocabulary import node_state_text
 from tui.ui import present
 from tui.ui.present import ViewOptions
 
@@ -15,14 +16,17 @@ from tui.ui.present import ViewOptions
 @pytest.mark.parametrize("flags, word", [
     ({"online": True}, "online"),
     ({"online": False}, "OFFLINE"),
-    ({"online": True, "unclean": True}, "UNCLEAN"),
-    ({"online": False, "unclean": True}, "UNCLEAN"),
+    ({"online": True, "unclean": True}, "UNCLEAN (online)"),
+    ({"online": False, "unclean": True}, "UNCLEAN (offline)"),
     ({"online": True, "standby": True}, "standby"),
-    ({"online": True, "maintenance": True, "standby": True}, "maint"),
+    ({"online": True, "maintenance": True, "standby": True}, "standby"),  # as crm_mon says
+    ({"online": True, "maintenance": True}, "maintenance"),
     ({"online": True, "pending": True}, "pending"),
 ])
 def test_state_is_always_a_word(flags, word):
-    assert present.node_state(Node("n", "1", NodeKind.CLUSTER, **flags))[0] == word
+    """crm_mon's words (tui.pacemaker.vocabulary, the one definition `status` uses too)."""
+    node = Node("n", "1", NodeKind.CLUSTER, **flags)
+    assert present.node_state(node)[0] == word == node_state_text(node)
 
 
 def keys(banners):

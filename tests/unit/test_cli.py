@@ -51,7 +51,7 @@ def test_status_on_CIB_file_runs_local_crm_mon_without_config(tmp_path):
     proc = cli("status", env={"CIB_file": str(FIXTURES / "cib" / "full.xml")}, tmp_path=tmp_path)
     assert proc.returncode == 0, proc.stderr
     assert "Remote nodes (2):" in proc.stdout and "Guest nodes (2):" in proc.stdout
-    assert "remote2: UNCLEAN OFFLINE" in proc.stdout  # crm_mon: "RemoteNode remote2: UNCLEAN (offline)"
+    assert "remote2: UNCLEAN (offline)" in proc.stdout  # crm_mon: "RemoteNode remote2: UNCLEAN (offline)"
     assert "remote1: online (connection remote1, on node1, 192.0.2.11:3122)" in proc.stdout
 
 
@@ -84,10 +84,61 @@ def test_config_error_exits_2_with_file_line_and_key(tmp_path):
 
 
 def test_plan_prints_the_exact_command_and_runs_nothing(tmp_path):
-    proc = cli("plan", "standby", "rn1", tmp_path=tmp_path)
-    assert proc.returncode == 0
-    assert "$ crm_attribute --node rn1 --name standby --update on" in proc.stdout
-    assert not (tmp_path / "state" / "actions.jsonl").exists()
+    proc = cli("plan", "standby", "rn1", "--demo", tmp_path=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert "[node1] $ crm_attribute --node rn1 --name standby --update on" in proc.stdout
+    log = tmp_path / "state" / "actions.jsonl"
+    assert not log.exists() or "crm_attribute" not in log.read_text()
+
+
+def test_plan_with_an_unknown_node_names_it_and_exits_2(tmp_path):
+    proc = cli("plan", "standby", "nosuchnode", "--demo", tmp_path=tmp_path)
+    assert proc.returncode == 2
+    assert "no node named 'nosuchnode'" in proc.stderr and "rn1" in proc.stderr
+
+
+def test_demo_apply_runs_on_the_demo_never_here(tmp_path):
+    bin_dir = tmp_path / "bin"  # a crm_attribute here would leave a mark
+    bin_dir.mkdir()
+    (bin_dir / "crm_attribute").write_text(f"#!/bin/sh\ntouch {tmp_path / 'ran-here'}\n")
+    (bin_dir / "crm_attribute").chmod(0o755)
+    path = f"{bin_dir}:{os.environ['PATH']}"
+    for argv in (["--demo", "apply", "standby", "rn1", "--yes"], ["apply", "standby", "rn1", "--yes", "--demo"]):
+        proc = cli(*argv, tmp_path=tmp_path, env={"PATH": path})
+        assert proc.returncode == 0, proc.stderr
+        assert "[ok] node1: Set standby=on on rn1" in proc.stdout
+    assert not (tmp_path / "ran-here").exists()
+    records = [json.loads(line) for line in (tmp_path / "state" / "actions.jsonl").read_text().splitlines()]
+    assert {r.get("transport") for r in records if r.get("event") == "started"} == {"demo"}
+
+
+def test_a_missing_cib_file_says_no_such_file(tmp_path):
+    for argv in (["--cib-file", str(tmp_path / "gone.xml")], ["status", "--cib-file", str(tmp_path / "gone.xml")],
+                 ["status", "--cib", str(tmp_path / "gone.xml")], ["status", "--xml", str(tmp_path / "gone.xml")]):
+        proc = cli(*argv, tmp_path=tmp_path)
+        assert proc.returncode == 2, argv
+        assert "gone.xml: no such file" in proc.stderr and "No such device" not in proc.stderr + proc.stdout
+        assert "Traceback" not in proc.stderr
+
+
+def test_a_bad_xml_file_is_named_not_malformed_exit_0(tmp_path):
+    bad = tmp_path / "bad.xml"
+    bad.write_bytes(b"<pacemaker-result api-version='2.25'><nodes><node name=")
+    proc = cli("status", "--xml", str(bad), tmp_path=tmp_path)
+    assert proc.returncode == 6
+    assert f"--xml {bad}: not understood" in proc.stdout
+    assert "exit 0" not in proc.stdout
+
+
+def test_undecodable_bytes_in_run_and_apply_are_refused_end_to_end(tmp_path):
+    base = dict(os.environ, XDG_CONFIG_HOME=str(tmp_path / "cfg"), PCMK_CONSOLE_STATE_DIR=str(tmp_path / "state"))
+    for argv in ([b"--demo", b"run", b"--", b"echo", b"caf\xe9"], [b"--demo", b"apply", b"standby", b"rn\xff1", b"--yes"]):
+        proc = subprocess.run([sys.executable.encode(), b"-m", b"tui.cli", *argv], capture_output=True, env=base, cwd=ROOT, timeout=120)
+        err = proc.stderr.decode("ascii")  # the message itself is plain ASCII: the bytes are shown escaped
+        assert proc.returncode == 2, err
+        assert "not UTF-8 text; nothing ran" in err and "Traceback" not in err
+    log = tmp_path / "state" / "actions.jsonl"
+    assert not log.exists() or '"mutates": true' not in log.read_text()
 
 
 def test_apply_in_read_only_mode_is_refused_and_runs_nothing(tmp_path):
@@ -102,8 +153,9 @@ def test_apply_without_yes_and_without_a_terminal_refuses(tmp_path):
     assert proc.returncode == 2 and "--yes" in proc.stderr
 
 
-def test_status_demo_json(tmp_path):
-    proc = cli("status", "--demo", "--json", tmp_path=tmp_path)
+@pytest.mark.parametrize("argv", [["status", "--demo", "--json"], ["--demo", "status", "--json"]])
+def test_status_demo_json(tmp_path, argv):
+    proc = cli(*argv, tmp_path=tmp_path)
     assert proc.returncode == 0, proc.stderr
     kinds = [n["kind"] for n in json.loads(proc.stdout)["nodes"]]
     assert kinds.count("cluster") == 3 and kinds.count("remote") == 2 and kinds.count("guest") == 2

@@ -1,19 +1,29 @@
-"""`pcmk-console plan ACTION` and `pcmk-console apply ACTION`: the same Plan, shown or run."""
+"""`pcmk-console plan ACTION` and `pcmk-console apply ACTION`: the same Plan, shown or run.
+
+Both look at the target cluster first (a status read, nothing changes): names the cluster does
+not know are refused (exit 2) before anything runs, and the plan names the node its commands
+will run on.
+"""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
 import sys
+from typing import Callable
 
-from tui.config import Config
 from tui.exitcodes import ExitCode
+from tui.headless.show import block, field
 from tui.ops import actions
 from tui.ops.plan import Plan
+from tui.pacemaker.model import Snapshot
 from tui.remote.transport import ReadOnlyError
+from tui.target import CIB_FILE, Target
 
 
-def add_action_arguments(parser: argparse.ArgumentParser, *, confirm: bool) -> None:
+def add_action_arguments(parser: argparse.ArgumentParser, *, confirm: bool,
+                         common: Callable[[argparse.ArgumentParser], None] | None = None) -> None:
+    """common: adds the global options to each action too (`plan standby rn1 --demo`)."""
     sub = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
     parser.set_defaults(yes=False)
 
@@ -21,6 +31,8 @@ def add_action_arguments(parser: argparse.ArgumentParser, *, confirm: bool) -> N
         p = sub.add_parser(name, help=text)
         if confirm:  # on each action, so `apply standby rn1 --yes` parses
             p.add_argument("--yes", action="store_true", help="do not ask before running")
+        if common is not None:
+            common(p)
         return p
 
     for name, text in (("standby", "put a node into standby"), ("unstandby", "take a node out of standby")):
@@ -44,44 +56,77 @@ def plan_from_args(args: argparse.Namespace) -> Plan:
     return actions.cleanup(args.resource, args.node)
 
 
-def main(args: argparse.Namespace, config: Config, *, apply: bool) -> int:
-    plan = plan_from_args(args)
-    print(plan.describe())
-    if not apply:
-        return ExitCode.OK
-    from tui.session import build_session
+def _listed(names) -> str:
+    names = sorted(set(names))
+    shown = ", ".join(field(n, 80) for n in names[:20])
+    return (shown + f", ... ({len(names)} in all)" if len(names) > 20 else shown) or "none"
 
-    session = build_session(config, args.cluster)
-    if session.read_only:
-        print("refused: read-only mode; nothing ran", file=sys.stderr)
+
+def unknown_names(args: argparse.Namespace, snapshot: Snapshot) -> str | None:
+    """Why the action names something the cluster does not have, or None."""
+    node = getattr(args, "node", None)
+    if node is not None:
+        known = [n.name for n in snapshot.nodes]
+        if node not in known:
+            return f"no node named '{field(node)}' in the cluster (nodes: {_listed(known)})"
+    resource = getattr(args, "resource", None)
+    if resource is not None:
+        ids = {r.id for r in snapshot.all_resources()}
+        ids |= {i.split(":", 1)[0] for i in ids}  # clone instances ("web:0") by their primitive
+        ids |= {f.resource for f in snapshot.failures if f.resource}  # failed ops of orphans
+        if resource not in ids:
+            return f"no resource named '{field(resource)}' in the cluster (resources: {_listed(ids)})"
+    return None
+
+
+def main(args: argparse.Namespace, target: Target, *, apply: bool) -> int:
+    verb = "apply" if apply else "plan"
+    plan = plan_from_args(args)
+    if apply and target.read_only:
+        print(plan.describe())
+        why = "a saved CIB is read-only" if target.kind == CIB_FILE else "read-only mode"
+        print(f"pcmk-console apply: refused ({why}: {field(target.describe())}); nothing ran", file=sys.stderr)
         return ExitCode.READ_ONLY
-    if not args.yes:
-        if not sys.stdin.isatty():
-            print("refused: not a terminal to confirm on; pass --yes to run it", file=sys.stderr)
+    if apply and not args.yes and not sys.stdin.isatty():
+        print(plan.describe())
+        print("pcmk-console apply: refused: not a terminal to confirm on; pass --yes to run it", file=sys.stderr)
+        return ExitCode.USAGE
+    return asyncio.run(_plan_or_apply(verb, args, target, plan, apply))
+
+
+async def _plan_or_apply(verb: str, args: argparse.Namespace, target: Target, plan: Plan, apply: bool) -> int:
+    session = target.session(demo_life=False)
+    try:
+        looked = await session.refresh()  # a read: which node answers, which names exist
+        if looked.snapshot is None:
+            print(plan.describe())
+            print(f"pcmk-console {verb}: cannot check the plan against {field(target.describe())}: "
+                  f"{field(looked.error or 'no status')}; nothing ran", file=sys.stderr)
+            return ExitCode.UNREACHABLE
+        unknown = unknown_names(args, looked.snapshot)
+        if unknown:
+            print(f"pcmk-console {verb}: {unknown}; nothing ran", file=sys.stderr)
             return ExitCode.USAGE
-        if input("Run these commands? [y/N] ").strip().lower() not in ("y", "yes"):
+        # a saved CIB has no node to run on; anything else: the node that just answered
+        print(plan.describe(default_host=None if target.kind == CIB_FILE else session.action_host), flush=True)
+        if not apply:
+            return ExitCode.OK
+        if not args.yes and input("Run these commands? [y/N] ").strip().lower() not in ("y", "yes"):
             print("nothing ran")
             return ExitCode.OK
-
-    async def go():
         try:
-            # a refresh first, so commands go to a node that answers
-            await session.refresh()
-            return await session.apply(plan)
-        finally:
-            await session.close()
-
-    try:
-        result = asyncio.run(go())
-    except ReadOnlyError as exc:
-        print(f"refused: {exc}", file=sys.stderr)
-        return ExitCode.READ_ONLY
+            result = await session.apply(plan)
+        except ReadOnlyError as exc:
+            print(f"pcmk-console apply: refused: {field(exc)}", file=sys.stderr)
+            return ExitCode.READ_ONLY
+    finally:
+        await session.close()
     for outcome in result.outcomes:
         status = "ok" if outcome.ok else "FAILED"
-        print(f"[{status}] {outcome.host}: {outcome.step.title}")
+        print(f"[{status}] {field(outcome.host)}: {field(outcome.step.title)}")
         if outcome.result is not None and not outcome.ok:
             text = (outcome.result.stderr or outcome.result.stdout).decode(errors="replace").strip()
             if text:
-                print("  " + text.replace("\n", "\n  "))
-    print(result.summary())
+                print("  " + block(text).replace("\n", "\n  "))
+    print(field(result.summary()))
     return ExitCode.OK if result.ok else ExitCode.FAILED

@@ -8,6 +8,7 @@ what an ad-hoc command does, so it counts as a change: read-only mode refuses it
 from __future__ import annotations
 
 import argparse
+import asyncio
 import shlex
 import sys
 import time
@@ -16,10 +17,13 @@ from typing import Any, Iterable, TextIO
 
 from tui.config import ConfigError
 from tui.exitcodes import ExitCode
+from tui.headless.show import block, field
 from tui.remote.actionlog import ActionLog
 from tui.remote.hosts import transports_for
+from tui.pacemaker.sensitive import redact_text
 from tui.remote.pool import WorkerPool
 from tui.remote.transport import CommandResult, ReadOnlyError
+from tui.target import CIB_FILE, Target
 
 KIND_SELECTORS = ("cluster", "remote", "guest")
 # snapshot node kinds (tui.pacemaker.model.NodeKind values) -> selector
@@ -72,16 +76,18 @@ def resolve_targets(cluster: Any, selector: str | Iterable[str] = "all", snapsho
 
 
 def format_result(number: int, result: CommandResult) -> str:
-    """pssh's layout: `[1] 12:00:01 [SUCCESS] host`, then the output."""
-    stamp = time.strftime("%H:%M:%S", time.localtime(result.ended))
+    """pssh's layout: `[1] 12:00:01 [SUCCESS] host`, then the output (terminal-safe: the
+    output is the host's, and may carry any bytes)."""
+    stamp = time.strftime("%H:%M:%S", time.localtime(result.ended))  # pssh's short stamp
+    host = field(result.host)
     if result.ok:
-        head = f"[{number}] {stamp} [SUCCESS] {result.host}"
+        head = f"[{number}] {stamp} [SUCCESS] {host}"
     elif result.exit_status is not None:
-        head = f"[{number}] {stamp} [FAILURE] {result.host} exit {result.exit_status}"
+        head = f"[{number}] {stamp} [FAILURE] {host} exit {result.exit_status}"
         if result.error:
-            head += f": {result.error}"
+            head += f": {field(result.error)}"
     else:
-        head = f"[{number}] {stamp} [FAILURE] {result.host}: {result.error or 'no exit status'}"
+        head = f"[{number}] {stamp} [FAILURE] {host}: {field(result.error or 'no exit status')}"
     lines = [head]
     if result.stdout:
         lines.append(_text(result.stdout, result.stdout_spill))
@@ -91,16 +97,42 @@ def format_result(number: int, result: CommandResult) -> str:
 
 
 def _text(data: bytes, spill: str | None) -> str:
-    text = data.decode("utf-8", "replace").rstrip("\n")
+    # sensitive parameters (a fence password in `run -- cibadmin --query`) are redacted here too
+    text = block(redact_text(data.decode("utf-8", "replace").rstrip("\n")))
     if spill:
-        text += f"\n[output cut at {len(data)} bytes; all of it is in {spill}]"
+        text += f"\n[output cut at {len(data)} bytes; all of it is in {field(spill)}]"
     return text
 
 
+def run_on_target(args: argparse.Namespace, target: Target) -> int:
+    """The verb from the command line: discover the target cluster's nodes (a status read),
+    then fan the command out through the same session's pool."""
+    if target.kind == CIB_FILE:
+        print(f"pcmk-console run: refused: {field(target.describe())} is read-only; nothing ran",
+              file=sys.stderr)
+        return ExitCode.READ_ONLY
+
+    async def go() -> int:
+        session = target.session(demo_life=False)
+        try:
+            looked = await session.refresh()
+            if looked.snapshot is None:
+                print(f"pcmk-console run: no cluster status ({field(looked.error)}); using the configured nodes only",
+                      file=sys.stderr)
+            args.snapshot = looked.snapshot
+            return await main(args, target.config, session=session)
+        finally:
+            await session.close()
+
+    return asyncio.run(go())
+
+
 async def main(args: argparse.Namespace, config: Any, *, out: TextIO | None = None,
-               log: ActionLog | None = None) -> int:
+               log: ActionLog | None = None, session: Any = None) -> int:
     """args: cluster (str|None), nodes (str, default "all"), timeout (float|None),
-    command (list[str], a leading "--" is dropped), read_only (bool, optional)."""
+    command (list[str], a leading "--" is dropped), read_only (bool, optional).
+    session: a ClusterSession whose pool runs the command (the target's: demo, config,
+    local); without one, the configured cluster's nodes are reached directly."""
     out = out or sys.stdout
     command = list(getattr(args, "command", None) or [])
     if command[:1] == ["--"]:
@@ -109,15 +141,21 @@ async def main(args: argparse.Namespace, config: Any, *, out: TextIO | None = No
         print("pcmk-console run: no command given (pcmk-console run -- COMMAND ...)", file=sys.stderr)
         return ExitCode.USAGE
     try:
-        cluster = config.cluster(getattr(args, "cluster", None))
+        cluster = session.cluster if session is not None else config.cluster(getattr(args, "cluster", None))
         targets = resolve_targets(cluster, getattr(args, "nodes", None) or "all",
                                   getattr(args, "snapshot", None))
     except (ConfigError, ValueError, LookupError) as exc:
-        print(f"pcmk-console run: {exc}", file=sys.stderr)
+        print(f"pcmk-console run: {field(exc)}", file=sys.stderr)
         return ExitCode.USAGE
 
     read_only = bool(config.read_only or cluster.read_only or getattr(args, "read_only", False))
-    pool = WorkerPool(transports_for(targets, cluster.ssh), log or ActionLog(), read_only=read_only)
+    if session is not None:
+        pool, own_pool = session.pool, False
+        pool.read_only = pool.read_only or read_only
+    else:
+        pool = WorkerPool(transports_for(targets, cluster.ssh), log or ActionLog(), read_only=read_only,
+                          cluster=cluster.name)
+        own_pool = True
     failed = 0
     try:
         number = 0
@@ -132,8 +170,9 @@ async def main(args: argparse.Namespace, config: Any, *, out: TextIO | None = No
             failed += not result.ok
             print(format_result(number, result), file=out, flush=True)
     except ReadOnlyError as exc:
-        print(f"pcmk-console run: {exc}", file=sys.stderr)
+        print(f"pcmk-console run: {field(exc)}", file=sys.stderr)
         return ExitCode.READ_ONLY
     finally:
-        await pool.close()
+        if own_pool:
+            await pool.close()
     return ExitCode.FAILED if failed else ExitCode.OK

@@ -9,23 +9,26 @@ import sys
 from pathlib import Path
 
 from tui.exitcodes import ExitCode
+from tui.headless.show import field
 from tui.pacemaker import cib
 from tui.pacemaker.crm_mon import parse_status
 from tui.pacemaker.json_view import outcome_to_dict
 from tui.pacemaker.model import ConditionKind, NodeKind, Snapshot, StatusOutcome, Unavailable
+from tui.pacemaker.vocabulary import node_state_text
+from tui.target import TargetError, check_readable, resolve_target
 
 
 def main(args: argparse.Namespace) -> int:
     try:
-        outcome = _outcome(args)
-    except _InputError as exc:
-        print(f"pcmk-console status: {exc}", file=sys.stderr)
+        outcome, source = _outcome(args)
+    except (_InputError, TargetError) as exc:
+        print(f"pcmk-console status: {field(exc)}", file=sys.stderr)
         return ExitCode.USAGE
     if args.json:
-        json.dump(outcome_to_dict(outcome), sys.stdout, indent=2, sort_keys=False)
+        json.dump(outcome_to_dict(outcome), sys.stdout, indent=2, sort_keys=False)  # ensure_ascii: exact and safe
         sys.stdout.write("\n")
     else:
-        sys.stdout.write(render_summary(outcome))
+        sys.stdout.write(render_summary(outcome, source))
     return exit_code_for(outcome)
 
 
@@ -34,28 +37,37 @@ class _InputError(Exception):
 
 
 def _read(path: Path, what: str) -> bytes:
-    try:
-        return path.read_bytes()
-    except OSError as exc:
-        raise _InputError(f"cannot read {what} {path}: {exc.strerror or exc}") from exc
+    check_readable(path, what)  # names the file and why (no such file, a directory, ...)
+    return path.read_bytes()
 
 
-def _outcome(args: argparse.Namespace) -> StatusOutcome:
+def _offline_conflicts(args: argparse.Namespace, option: str) -> None:
+    """--xml (and --cib alone) read saved files: an option naming a live target is a mistake."""
+    for name, given in (("--demo", getattr(args, "demo", False)), ("--cib-file", getattr(args, "cib_file", None) is not None),
+                        ("--cluster", getattr(args, "cluster", None) is not None)):
+        if given:
+            raise TargetError(f"{option} reads a saved file; it excludes {name}")
+
+
+def _outcome(args: argparse.Namespace) -> tuple[StatusOutcome, str | None]:
+    """The status and, for a saved file, where it came from (named in the summary)."""
     if args.xml is not None:
-        outcome = parse_status(_read(args.xml, "--xml file"), 0)
+        _offline_conflicts(args, "--xml")
+        if args.cib is not None:
+            check_readable(args.cib, "--cib")  # named even when --xml turns out unreadable
+        # a saved file has no exit status: None, so nothing says "(exit 0)"
+        outcome = parse_status(_read(args.xml, "--xml"), None)
         if args.cib is not None and isinstance(outcome, Snapshot):
             try:
-                outcome = cib.join(outcome, cib.parse_configuration(_read(args.cib, "--cib file")))
+                outcome = cib.join(outcome, cib.parse_configuration(_read(args.cib, "--cib")))
             except cib.CibParseError as exc:
-                raise _InputError(f"--cib file {args.cib}: {exc}") from exc
-        return outcome
-    from tui.config import effective_config
-    from tui.session import build_session
-
-    if args.cib is not None and not args.cib.is_file():
-        raise _InputError(f"--cib file {args.cib}: no such file")
-    config = effective_config(args.config, read_only=args.read_only)
-    session = build_session(config, args.cluster, cib_file=args.cib, demo=args.demo, demo_life=False)
+                raise _InputError(f"--cib {args.cib}: {exc}") from exc
+        return outcome, f"--xml {args.xml}"
+    if args.cib is not None:
+        _offline_conflicts(args, "--cib")
+        args = argparse.Namespace(**{**vars(args), "cib_file": args.cib})
+        check_readable(args.cib, "--cib")
+    session = resolve_target(args).session(demo_life=False)
 
     async def look():
         try:
@@ -64,7 +76,9 @@ def _outcome(args: argparse.Namespace) -> StatusOutcome:
             await session.close()
 
     result = asyncio.run(look())
-    return result.outcome
+    if getattr(session, "host_keys_note", None):  # stderr: --json stays exact
+        print(f"pcmk-console status: {field(session.host_keys_note)}", file=sys.stderr)
+    return result.outcome, None
 
 
 def exit_code_for(outcome: StatusOutcome) -> int:
@@ -83,17 +97,8 @@ def _yes(flag: bool | None) -> str:
 
 
 def _node_state(node) -> str:
-    words = []
-    if node.unclean:
-        words.append("UNCLEAN")
-    words.append("online" if node.online else "OFFLINE")
-    if node.standby:
-        words.append("standby")
-    if node.maintenance:
-        words.append("maintenance")
-    if node.is_dc:
-        words.append("DC")
-    return " ".join(words)
+    """crm_mon's words for the node ("UNCLEAN (offline)"), as every view says them; then DC."""
+    return node_state_text(node) + (" DC" if node.is_dc else "")
 
 
 def _where(node) -> str:
@@ -108,18 +113,21 @@ def _where(node) -> str:
     return f" ({text})" if text else ""
 
 
-def render_summary(outcome: StatusOutcome) -> str:
+def render_summary(outcome: StatusOutcome, source: str | None = None) -> str:
+    """The short text form. Every string from the cluster (or a saved file) goes through
+    field(): no control character reaches the terminal raw."""
     if isinstance(outcome, Unavailable):
         cond = outcome.condition
         code = f" (exit {cond.exit_code})" if cond.exit_code is not None else ""
-        lines = [f"Cluster not available: {cond.kind.value}{code}: {cond.message}"]
-        lines += [f"  {detail}" for detail in cond.details]
+        head = f"{field(source)}: not understood" if source else "Cluster not available"
+        lines = [f"{head}: {cond.kind.value}{code}: {field(cond.message)}"]
+        lines += [f"  {field(detail)}" for detail in cond.details]
         return "\n".join(lines) + "\n"
     s = outcome.summary
-    name = s.cluster_name or "cluster"
+    name = field(s.cluster_name or "cluster")
     lines = [
-        f"{name} ({s.stack or 'unknown stack'}) - DC {s.dc or 'NONE'}, quorum {_yes(s.with_quorum)}, "
-        f"Pacemaker {outcome.pacemaker_version or 'unknown'}"
+        f"{name} ({field(s.stack or 'unknown stack')}) - DC {field(s.dc or 'NONE')}, quorum {_yes(s.with_quorum)}, "
+        f"Pacemaker {field(outcome.pacemaker_version or 'unknown')}"
     ]
     if not s.stonith_enabled:
         lines.append("WARNING: fencing (stonith-enabled) is disabled")
@@ -131,14 +139,16 @@ def render_summary(outcome: StatusOutcome) -> str:
         if not nodes:
             continue
         lines.append(f"{title} ({len(nodes)}):")
-        lines += [f"  {n.name}: {_node_state(n)}{_where(n)}" for n in nodes]
+        lines += [f"  {field(n.name)}: {_node_state(n)}{field(_where(n))}" for n in nodes]
     primitives = [r for r in outcome.all_resources() if r.kind.value == "primitive"]
     active = sum(1 for r in primitives if r.active)
     failed = sum(1 for r in primitives if r.failed)
     lines.append(f"Resources: {len(primitives)} primitives, {active} active, {failed} failed")
     if outcome.failures:
         lines.append(f"Failed actions ({len(outcome.failures)}):")
-        lines += [f"  {f.op_key} on {f.node}: {f.exit_status or f.exit_code} {('- ' + f.exit_reason) if f.exit_reason else ''}".rstrip() for f in outcome.failures]
+        for f in outcome.failures:
+            reason = f" - {field(f.exit_reason)}" if f.exit_reason else ""
+            lines.append(f"  {field(f.op_key)} on {field(f.node)}: {field(f.exit_status or f.exit_code)}{reason}")
     for cond in outcome.conditions:
-        lines.append(f"NOTE: {cond.message}")
+        lines.append(f"NOTE: {field(cond.message)}")
     return "\n".join(lines) + "\n"

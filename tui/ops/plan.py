@@ -9,6 +9,7 @@ from __future__ import annotations
 import shlex
 from dataclasses import dataclass
 
+from tui.plaintext import one_line
 from tui.remote.secret import Secret
 
 Argv = tuple[str, ...]
@@ -42,10 +43,14 @@ class Plan:
     def mutates(self) -> bool:
         return any(step.mutates for step in self.steps)
 
-    def describe(self) -> str:
-        lines = [self.title]
+    def describe(self, default_host: str | None = None) -> str:
+        """The plan as printed: each step, the node it runs on (a step without its own host
+        runs on default_host, the cluster node that answered last) and its exact command.
+        Names from the cluster are shown terminal-safe; the argv itself is unchanged."""
+        lines = [one_line(self.title)]
         for number, step in enumerate(self.steps, 1):
-            where = step.host or "(cluster)"
-            lines.append(f"  {number}. {step.title}")
-            lines.append(f"     [{where}] $ {step.command_line()}")
+            where = step.host or default_host
+            lines.append(f"  {number}. {one_line(step.title)}")
+            command = one_line(step.command_line(), None)  # the whole command, never cut
+            lines.append(f"     [{one_line(where) if where else 'a cluster node'}] $ {command}")
         return "\n".join(lines)

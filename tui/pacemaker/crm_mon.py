@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import gc
 import re
+from dataclasses import replace
 from types import MappingProxyType
 
 from lxml import etree
@@ -269,6 +270,7 @@ def _snapshot(sections, api_version, legacy_version, pacemakerd, conditions) -> 
     resources = _resource_list(sections.get("resources"))
     attributes = _node_attributes(sections.get("node_attributes"))
     nodes = _nodes(sections.get("nodes"), resources, attributes)
+    resources = _mark_guest_connections(resources, nodes)
     return Snapshot(
         summary=summary,
         nodes=nodes,
@@ -417,6 +419,7 @@ def _primitive(el) -> Resource:
         None,  # image
         False,  # disabled
         get(b"locked_to"),  # locked_to
+        False,  # implicit (marked by _bundle and _mark_guest_connections)
     )
 
 
@@ -479,13 +482,15 @@ def _collective(el, kind: ResourceKind) -> Resource:
         None,  # image
         _flag(el, "disabled"),  # disabled
         None,  # locked_to
+        False,  # implicit
     )
 
 
 def _bundle(el) -> Resource:
     replicas = []
+    bundle_id = el.get("id") or ""
     for rep in el.iterchildren("replica"):
-        children = _resource_list(rep)
+        children = _replica_parts(_resource_list(rep), bundle_id, rep.get("id") or "")
         replicas.append(Resource(
             id=rep.get("id") or str(len(replicas)),
             kind=ResourceKind.REPLICA,
@@ -512,6 +517,39 @@ def _bundle(el) -> Resource:
         container_type=el.get("type"),
         image=el.get("image"),
     )
+
+
+def _replica_parts(children, bundle_id: str, replica: str) -> tuple[Resource, ...]:
+    """A replica's resources, with the ones Pacemaker made for it marked implicit.
+
+    Pacemaker names them "<bundle>-ip-<address>", "<bundle>-<docker|podman|rkt>-<n>" and
+    "<bundle>-<n>" (the guest connection); the one other primitive is the configured one.
+    """
+    made = (f"{bundle_id}-ip-", f"{bundle_id}-docker-{replica}", f"{bundle_id}-podman-{replica}",
+            f"{bundle_id}-rkt-{replica}", f"{bundle_id}-{replica}")
+    return tuple(
+        replace(child, implicit=True)
+        if child.kind is ResourceKind.PRIMITIVE and (
+            child.id == made[-1] or child.id in made[1:4] or child.id.startswith(made[0]))
+        else child
+        for child in children)
+
+
+def _mark_guest_connections(resources, nodes) -> tuple[Resource, ...]:
+    """Mark the ocf:pacemaker:remote primitive Pacemaker makes for each guest node implicit.
+
+    crm_mon's text leaves it out (it is internal); a removed guest's connection is an
+    ORPHANED resource and crm_mon shows it, so orphans stay visible.
+    """
+    guests = {n.connection_resource for n in nodes
+              if n.kind is NodeKind.GUEST and n.connection_resource}
+    if not guests:
+        return resources
+    return tuple(
+        replace(r, implicit=True)
+        if r.kind is ResourceKind.PRIMITIVE and r.id in guests and r.agent == REMOTE_AGENT
+        and not r.orphaned else r
+        for r in resources)
 
 
 def _replica_nodes(children) -> tuple[str, ...]:
@@ -694,7 +732,7 @@ def _failures(el) -> tuple[Failure, ...]:
             resource=_resource_of_op_key(op_key, task, interval),
             task=task or _task_of_op_key(op_key),
             exit_status=f.get("exitstatus"),
-            exit_reason=clip(f.get("exitreason")) or None,
+            exit_reason=_reason(f.get("exitreason")),
             exit_code=get_int(f, "exitcode"),
             call=get_int(f, "call"),
             status=f.get("status"),
@@ -702,6 +740,17 @@ def _failures(el) -> tuple[Failure, ...]:
             interval_ms=parse_int(interval, 0) or 0,
         ))
     return tuple(result)
+
+
+# What some crm_mon versions write when there is no reason (1.1/2.0: exitreason="none").
+_NO_REASON = frozenset(("", "none", "(null)"))
+
+
+def _reason(value: str | None) -> str | None:
+    """An exit reason, or None where crm_mon wrote a placeholder for "no reason"."""
+    if value is None or value.strip().lower() in _NO_REASON:
+        return None
+    return clip(value) or None
 
 
 def _task_of_op_key(op_key: str) -> str | None:
@@ -724,7 +773,7 @@ def _fence_history(el) -> tuple[FenceEvent, ...]:
             client=e.get("client"),
             origin=e.get("origin"),
             completed=e.get("completed"),
-            exit_reason=clip(e.get("exit-reason") or e.get("extended-status")) or None,
+            exit_reason=_reason(e.get("exit-reason")) or _reason(e.get("extended-status")),
         )
         for e in _children(el, "fence_event")
     )

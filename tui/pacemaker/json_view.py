@@ -21,6 +21,8 @@ from tui.pacemaker.model import (
     Ticket,
     Unavailable,
 )
+from tui.pacemaker.sensitive import redact_mapping
+from tui.pacemaker.vocabulary import node_state_words, resource_state
 
 SCHEMA_VERSION = 1
 
@@ -46,7 +48,7 @@ def snapshot_to_dict(snapshot: Snapshot) -> dict:
             "admin_epoch": cib.admin_epoch, "epoch": cib.epoch, "num_updates": cib.num_updates},
         "summary": _summary(snapshot.summary),
         "nodes": [_node(n) for n in snapshot.nodes],
-        "resources": [_resource(r) for r in snapshot.resources],
+        "resources": [_resource(r, snapshot) for r in snapshot.resources],
         "history": [_history(h) for h in snapshot.history],
         "failures": [_failure(f) for f in snapshot.failures],
         "fence_history": [_fence(e) for e in snapshot.fence_history],
@@ -104,6 +106,7 @@ def _node(n: Node) -> dict:
         "shutdown": n.shutdown,
         "expected_up": n.expected_up,
         "is_dc": n.is_dc,
+        "state": list(node_state_words(n)),  # crm_mon's words: ["UNCLEAN", "offline"]
         "health": n.health,
         "feature_set": n.feature_set,
         "resources_running": n.resources_running,
@@ -115,11 +118,12 @@ def _node(n: Node) -> dict:
         "port": n.port,
         "reconnect_interval": n.reconnect_interval,
         "connect_timeout": n.connect_timeout,
-        "attributes": dict(n.attributes),
+        "attributes": redact_mapping(n.attributes),  # secrets never leave as JSON
     }
 
 
-def _resource(r: Resource) -> dict:
+def _resource(r: Resource, snapshot: Snapshot) -> dict:
+    state = resource_state(r, snapshot)
     return {
         "id": r.id,
         "kind": str(r.kind),
@@ -142,7 +146,10 @@ def _resource(r: Resource) -> dict:
         "unique": r.unique,
         "container_type": r.container_type,
         "image": r.image,
-        "children": [_resource(c) for c in r.children],
+        "implicit": r.implicit,
+        "markers": list(state.markers),  # crm_mon's words about it and its node, in its order
+        "severity": str(state.severity),
+        "children": [_resource(c, snapshot) for c in r.children],
     }
 
 

@@ -137,6 +137,9 @@ class Resource:
     image: str | None = None
     disabled: bool = False  # groups/clones: target-role Stopped
     locked_to: str | None = None  # shutdown lock (crm_mon >= 2.0.4)
+    # made by Pacemaker, not configured: a guest node's connection and a bundle replica's
+    # IP, container and connection. crm_mon's text hides them unless asked (--show-detail).
+    implicit: bool = False
 
     def walk(self):
         """This resource and every descendant, depth first."""

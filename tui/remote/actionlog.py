@@ -9,7 +9,14 @@ Async writes go through one background thread with group commit: events that arr
 an fsync is in flight are written together and share the next fsync, so 20 hosts starting at
 once cost a couple of fsyncs, not twenty, and the event loop never blocks on the disk.
 
-Secrets never get here: the pool hands in redacted stdin and output already scrubbed.
+Secrets never get here: the pool hands in redacted stdin and output already scrubbed
+(secret values replaced, sensitive CIB parameters redacted). Reads (status refreshes) never
+get here either: they go to the read log (tui.remote.readlog, `self.reads`).
+
+Events are encoded as ASCII JSON (ensure_ascii): exact for any string, including argv words
+holding non-UTF-8 bytes (surrogateescape-decoded, written as \\udcXX escapes that read back
+as the same string, so the export replays the same bytes), and safe to cat on a terminal.
+The state directory is made private first, or refused (tui.remote.statedir).
 """
 
 from __future__ import annotations
@@ -23,7 +30,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
-STATE_DIR_ENV = "PCMK_CONSOLE_STATE_DIR"
+from tui.remote import statedir
+from tui.remote.readlog import FILE_NAME as READS_FILE_NAME
+from tui.remote.readlog import ReadLog
+from tui.remote.statedir import STATE_DIR_ENV, StateDirError
+
+__all__ = ["ActionLog", "ActionRecord", "StateDirError", "STATE_DIR_ENV", "TornLogWarning",
+           "default_path", "default_state_dir", "fold", "merge", "read_events"]
 FILE_NAME = "actions.jsonl"
 # rotation: the log is a history, not an archive; ~4 x 32 MiB at most, plus output files
 # of the records still kept
@@ -57,6 +70,7 @@ class ActionLog:
     ) -> None:
         self.path = Path(path) if path else default_path()
         self.output_dir = self.path.parent / "output"
+        self.reads = ReadLog(self.path.parent / READS_FILE_NAME)
         self.max_bytes = max_bytes
         self.keep = keep
         self._listeners: list[Listener] = []
@@ -68,9 +82,14 @@ class ActionLog:
 
     # -- writing ------------------------------------------------------------------------
 
+    def prepare(self) -> None:
+        """Make (or check and tighten) the state directory; raises StateDirError naming it.
+        Writing does this itself; call it early to fail before anything runs."""
+        statedir.prepare(self.path.parent)
+
     def _open(self):
         if self._file is None:
-            self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            self.prepare()
             fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_APPEND, 0o600)
             self._file = os.fdopen(fd, "r+b", buffering=0)
             size = os.fstat(fd).st_size
@@ -204,7 +223,7 @@ def _settle(futures: list[asyncio.Future], error: BaseException | None) -> None:
 
 
 def _encode(event: Event) -> bytes:
-    return json.dumps(event, ensure_ascii=False, separators=(",", ":")).encode() + b"\n"
+    return json.dumps(event, ensure_ascii=True, separators=(",", ":")).encode("ascii") + b"\n"
 
 
 def read_events(path: Path | str) -> Iterator[Event]:

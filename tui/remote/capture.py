@@ -3,8 +3,10 @@
 Every transport feeds chunks here as they arrive. The chunk is first scrubbed of the
 command's secret values (a secret split across two chunks is caught: the scrubber holds back
 the last len(secret)-1 bytes until the next chunk), then handed to the live `on_output`
-callback, kept in memory up to `cap` bytes, and — once the stream grows past `file_after`
-bytes — written in full to a file. Memory stays bounded however much a command prints.
+callback and kept in memory up to `cap` bytes for the caller. The recorded copy — the
+excerpt for the action log and, once the stream grows past `file_after` bytes, the whole
+stream in a file — has the values of sensitive parameters (a CIB's fence passwords)
+redacted as well. Memory stays bounded however much a command prints.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable
 
+from tui.pacemaker.sensitive import may_hold_secrets, redact_text
 from tui.remote.secret import Secret
 from tui.remote.transport import OutputCallback
 
@@ -52,13 +55,53 @@ class Scrubber:
         return data
 
 
+class LineRedactor:
+    """Redacts sensitive parameter values (CIB nvpairs, `passwd=...`) in a byte stream.
+
+    Works on whole lines (a CIB puts one nvpair on a line): the last, unfinished line is held
+    back until its newline arrives; a line longer than MAX_HOLD is cut after its last tag."""
+
+    MAX_HOLD = 1 << 20
+
+    def __init__(self) -> None:
+        self._carry = b""
+
+    def push(self, chunk: bytes) -> bytes:
+        data = self._carry + chunk if self._carry else chunk
+        cut = data.rfind(b"\n") + 1
+        if not cut and len(data) > self.MAX_HOLD:
+            cut = data.rfind(b">") + 1 or len(data)
+        self._carry = data[cut:]
+        return redact_bytes(data[:cut])
+
+    def flush(self) -> bytes:
+        data, self._carry = self._carry, b""
+        return redact_bytes(data)
+
+
+def redact_bytes(data: bytes) -> bytes:
+    """`data` with sensitive values redacted; every other byte kept exactly."""
+    if b"=" not in data:
+        return data
+    text = data.decode("utf-8", "surrogateescape")
+    if not may_hold_secrets(text):
+        return data
+    return redact_text(text).encode("utf-8", "surrogateescape")
+
+
 class _Stream:
+    """One stream twice: the caller's copy (exact, the first `cap` bytes) and the recorded
+    copy (sensitive values redacted) that the excerpt and the output file are made of."""
+
     def __init__(self, name: str, capture: OutputCapture) -> None:
         self.name = name
         self.capture = capture
-        self.head = bytearray()  # first `cap` bytes
-        self.tail = bytearray()  # last EXCERPT_TAIL bytes
+        self.head = bytearray()  # the caller's copy: first `cap` bytes
         self.size = 0
+        self.redactor = LineRedactor() if capture.record else None
+        self.rec_head = bytearray()  # the recorded copy's start (all of it until a file holds it)
+        self.rec_tail = bytearray()  # its last EXCERPT_TAIL bytes
+        self.rec_size = 0
         self.file = None
         self.path: Path | None = None
 
@@ -68,31 +111,44 @@ class _Stream:
         cap = self.capture.cap
         if len(self.head) < cap:
             self.head += data[: cap - len(self.head)]
-        self.tail += data
-        if len(self.tail) > EXCERPT_TAIL:
-            del self.tail[: len(self.tail) - EXCERPT_TAIL]
         self.size += len(data)
-        if self.file is None and self.size > self.capture.file_after:
-            # from here on the whole stream goes to disk: what memory has, then the rest
+        if self.redactor is not None:
+            self._record(self.redactor.push(data))
+
+    def _record(self, data: bytes) -> None:
+        if not data:
+            return
+        keep = max(EXCERPT_HEAD, self.capture.file_after)
+        if len(self.rec_head) < keep:
+            self.rec_head += data[: keep - len(self.rec_head)]
+        self.rec_tail += data
+        if len(self.rec_tail) > EXCERPT_TAIL:
+            del self.rec_tail[: len(self.rec_tail) - EXCERPT_TAIL]
+        self.rec_size += len(data)
+        if self.file is None and self.rec_size > self.capture.file_after:
+            # from here on the whole (redacted) stream goes to disk: what memory has, then the rest
             self.path = self.capture.file_path(self.name)
             fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
             self.file = os.fdopen(fd, "wb")
-            # everything before this chunk is still in memory: file_after <= cap
-            self.file.write(self.head[: self.size - len(data)])
+            # everything before this chunk is still in memory: it was at most file_after <= keep
+            self.file.write(self.rec_head[: self.rec_size - len(data)])
             self.file.write(data)
         elif self.file is not None:
             self.file.write(data)
 
     def close(self) -> None:
+        if self.redactor is not None:
+            self._record(self.redactor.flush())
+            self.redactor = None
         if self.file is not None:
             self.file.close()
 
     def excerpt(self) -> str:
-        if self.size <= EXCERPT_HEAD + EXCERPT_TAIL:
-            return bytes(self.head[: self.size]).decode("utf-8", "replace")
-        omitted = self.size - EXCERPT_HEAD - EXCERPT_TAIL
-        head = bytes(self.head[:EXCERPT_HEAD]).decode("utf-8", "replace")
-        tail = bytes(self.tail).decode("utf-8", "replace")
+        if self.rec_size <= EXCERPT_HEAD + EXCERPT_TAIL:
+            return bytes(self.rec_head[: self.rec_size]).decode("utf-8", "replace")
+        omitted = self.rec_size - EXCERPT_HEAD - EXCERPT_TAIL
+        head = bytes(self.rec_head[:EXCERPT_HEAD]).decode("utf-8", "replace")
+        tail = bytes(self.rec_tail).decode("utf-8", "replace")
         return f"{head}\n[... {omitted} bytes omitted ...]\n{tail}"
 
 
@@ -110,6 +166,9 @@ class Captured:
     stderr_file: str | None
     stdout_excerpt: str
     stderr_excerpt: str
+    # the streams whose caller's copy was cut at the cap (what was cut went to no file
+    # when the capture keeps no record)
+    truncated: tuple[str, ...] = ()
 
 
 class OutputCapture:
@@ -124,8 +183,12 @@ class OutputCapture:
         name: str | None = None,
         secrets: Iterable[Secret] = (),
         on_output: OutputCallback | None = None,
+        record: bool = True,
     ) -> None:
+        """record=False (reads): no excerpt, no file, no redaction work; only the caller's
+        copy (cut at `cap`, the rest counted) and the sizes."""
         self.cap = cap
+        self.record = record
         self.file_after = cap if file_after is None else min(file_after, cap)
         self._spill_dir = Path(spill_dir) if spill_dir else None
         self._name = name
@@ -178,6 +241,7 @@ class OutputCapture:
                 stderr_file=str(err.path) if err.path else None,
                 stdout_excerpt=out.excerpt(),
                 stderr_excerpt=err.excerpt(),
+                truncated=tuple(s.name for s in (out, err) if s.size > len(s.head)),
             )
         return self._closed
 

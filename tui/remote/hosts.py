@@ -9,34 +9,13 @@ from __future__ import annotations
 
 from typing import Any, Callable, Iterable
 
+from tui.remote.hostspec import parse_host_spec
 from tui.remote.local import LocalTransport
 from tui.remote.ssh import SshTransport
 from tui.remote.transport import Transport
 
 LOCAL_NAMES = ("localhost",)
-
-
-def parse_host_spec(spec: str, *, default_user: str, default_port: int = 22) -> tuple[str, str, int]:
-    """'[user@]host[:port]' (or '[user@][v6addr]:port') -> (user, host, port)."""
-    user, _, rest = spec.rpartition("@")
-    user = user or default_user
-    host, port = rest, default_port
-    if rest.startswith("["):
-        host, _, tail = rest[1:].partition("]")
-        if tail.startswith(":"):
-            port = _port(tail[1:], spec)
-    elif rest.count(":") == 1:
-        host, raw = rest.split(":")
-        port = _port(raw, spec)
-    if not host:
-        raise ValueError(f"jump host {spec!r}: no host name")
-    return user, host, port
-
-
-def _port(raw: str, spec: str) -> int:
-    if not raw.isdigit() or not 0 < int(raw) < 65536:
-        raise ValueError(f"jump host {spec!r}: port {raw!r} is not a number 1-65535")
-    return int(raw)
+__all__ = ["parse_host_spec", "transport_for_node", "transports_for"]
 
 
 def transport_for_node(
@@ -59,9 +38,11 @@ def transport_for_node(
     known_hosts = field("known_hosts")
     user = field("user", "root")
     timeout = float(field("connect_timeout", 10.0))
+    # only the config's own key turns host-key checking off (see SshTransport)
+    unverified = bool(field("insecure_skip_host_key_check", False))
     jump = None
     if field("jump_host"):
-        jump = _jump(field("jump_host"), user, identity, known_hosts, timeout, jumps)
+        jump = _jump(field("jump_host"), user, identity, known_hosts, timeout, jumps, unverified)
     return SshTransport(
         node.host,
         port=int(field("port", 22)),
@@ -71,15 +52,17 @@ def transport_for_node(
         jump=jump,
         sudo=bool(field("sudo", False)),
         connect_timeout=timeout,
+        skip_host_key_check=unverified,
         name=node.name,
     )
 
 
-def _jump(spec, user, identity, known_hosts, timeout, cache) -> SshTransport:
+def _jump(spec, user, identity, known_hosts, timeout, cache, unverified=False) -> SshTransport:
     """A chain 'a,b' means: reach b through a (like ProxyJump)."""
     previous: SshTransport | None = None
     for hop in [s.strip() for s in spec.split(",") if s.strip()]:
-        key = f"{previous.name if previous else ''}>{hop}"
+        # checked and unchecked hops are different connections, never shared
+        key = f"{previous.name if previous else ''}>{hop}{'!unverified' if unverified else ''}"
         if cache is not None and key in cache:
             previous = cache[key]
             continue
@@ -92,6 +75,7 @@ def _jump(spec, user, identity, known_hosts, timeout, cache) -> SshTransport:
             known_hosts=known_hosts,
             jump=previous,
             connect_timeout=timeout,
+            skip_host_key_check=unverified,
             name=hop,
         )
         if cache is not None:

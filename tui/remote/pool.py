@@ -2,7 +2,13 @@
 
 It bounds concurrency (overall and per host), gates mutations on read-only mode, gives each
 command a bounded output capture (scrubbed of the secrets passed to it), and records every
-execution in the action log: a "started" event before, a "finished" event after.
+execution in the action log: a "started" event before, a "finished" event after, each naming
+the cluster and the transport kind (demo, local, ssh).
+
+Reads (`read=True`: the status refresh) are not actions: they stay out of the action log and
+their output is stored nowhere; the read log (reads.jsonl beside it) keeps argv, exit status,
+duration and output sizes. A read's output is kept whole up to READ_CAP (512 MiB); beyond
+that the read fails with OutputTooLarge ("output exceeded 512 MB"), never with cut data.
 """
 
 from __future__ import annotations
@@ -26,6 +32,18 @@ from tui.remote.transport import (
 
 # with a log, output longer than the excerpt is kept whole in a file next to the log
 EXCERPT_BYTES = 4096
+# the most a read (a status refresh: crm_mon XML + CIB configuration) may print per stream;
+# the project's own XL cluster prints 17 MB, so this is a guard, not a working limit
+READ_CAP = 512 << 20
+
+
+class OutputTooLarge(Exception):
+    """A read printed more than it may keep in memory; nothing of it was used."""
+
+    def __init__(self, host: str, stream: str, size: int, limit: int) -> None:
+        self.host, self.stream, self.size, self.limit = host, stream, size, limit
+        self.reason = f"output exceeded {limit >> 20} MB ({stream}: {size:,} bytes)"
+        super().__init__(f"{host}: {self.reason}; nothing of it was used")
 
 
 def describe_stdin(stdin: bytes | Secret | None) -> str | None:
@@ -46,9 +64,17 @@ class WorkerPool:
         per_host: int = 4,
         read_only: bool = False,
         output_cap: int = DEFAULT_CAP,
+        read_cap: int = READ_CAP,
+        cluster: str | None = None,
+        transport_kind: str | None = None,
     ) -> None:
+        """cluster: the cluster's name, written into every record; transport_kind: "demo",
+        "local" or "ssh", for records whose transport does not say (refusals)."""
         self._transport_for = transport_for
         self.log = log
+        self.read_cap = read_cap
+        self.cluster = cluster
+        self.transport_kind = transport_kind
         self.read_only = read_only
         self.output_cap = output_cap
         self.per_host = per_host
@@ -75,10 +101,16 @@ class WorkerPool:
         env: Mapping[str, str] | None = None,
         timeout: float | None = None,
         on_output: OutputCallback | None = None,
+        read: bool = False,
     ) -> CommandResult:
         """Run argv on host. Raises ReadOnlyError (nothing ran) or TransportError (could not
-        start); a command that ran and failed is a CommandResult with its exit status."""
+        start); a command that ran and failed is a CommandResult with its exit status.
+        read=True: a read (see the module doc); may raise OutputTooLarge."""
         argv = tuple(argv)
+        if read:
+            if mutates:
+                raise ValueError("a read does not change the cluster: mutates=True with read=True")
+            return await self._read(host, argv, purpose, stdin, env, timeout, on_output)
         if self.read_only and mutates:
             raise await self._refuse(host, argv, purpose, stdin, env)
         record_id = _new_id()
@@ -122,6 +154,64 @@ class WorkerPool:
                         self.log.emit(_finished(record_id, host, started, result, captured,
                                                 error, cancelled))
                     )
+
+    async def _read(self, host, argv, purpose, stdin, env, timeout, on_output) -> CommandResult:
+        transport = self.transport(host)
+        host_slots = self._hosts.setdefault(host, asyncio.Semaphore(self.per_host))
+        async with self._all, host_slots:
+            capture = OutputCapture(cap=self.read_cap, record=False,
+                                    secrets=secrets_of(stdin, env), on_output=on_output)
+            started = time.time()
+            result: CommandResult | None = None
+            error: str | None = None
+            try:
+                result = await self._run_on(transport, argv, stdin, env, timeout, capture)
+            except TransportError as exc:
+                error = str(exc)
+                raise
+            except asyncio.CancelledError:
+                error = "cancelled"
+                raise
+            except Exception as exc:
+                error = f"{type(exc).__name__}: {exc}"
+                raise
+            finally:
+                captured = capture.close()
+                too_large = next(iter(captured.truncated), None)
+                if too_large and error is None:
+                    error = f"output exceeded {self.read_cap >> 20} MB"
+                if self.log:
+                    self.log.reads.write(self._read_record(host, argv, purpose, transport,
+                                                           started, result, captured, error))
+            if too_large:
+                size = captured.stdout_size if too_large == "stdout" else captured.stderr_size
+                raise OutputTooLarge(host, too_large, size, self.read_cap)
+            return result
+
+    def _read_record(self, host, argv, purpose, transport, started, result, captured, error) -> dict:
+        ended = time.time()
+        return {
+            "time": started,
+            "cluster": self.cluster,
+            "transport": self._kind(transport),
+            "host": host,
+            "argv": list(argv),
+            "purpose": purpose,
+            "exit_status": result.exit_status if result else None,
+            "timed_out": bool(result and result.timed_out),
+            "duration": round(ended - started, 6),
+            "stdout_bytes": captured.stdout_size,
+            "stderr_bytes": captured.stderr_size,
+            "error": error or (result.error if result else None),
+        }
+
+    def _kind(self, transport) -> str | None:
+        """The transport's kind ("demo", "local", "ssh"), through wrappers (CIB_file's)."""
+        for candidate in (transport, getattr(transport, "inner", None)):
+            kind = getattr(candidate, "kind", None)
+            if isinstance(kind, str):
+                return kind
+        return self.transport_kind or (type(transport).__name__ if transport is not None else None)
 
     async def _refuse(self, host, argv, purpose, stdin, env) -> ReadOnlyError:
         """Record a refused mutation; the caller raises the returned error."""
@@ -193,11 +283,12 @@ class WorkerPool:
         transports, self._transports = list(self._transports.values()), {}
         await asyncio.gather(*(t.close() for t in transports), return_exceptions=True)
 
-    @staticmethod
-    def _describe(record_id, host, argv, purpose, mutates, stdin, env, transport=None) -> dict:
+    def _describe(self, record_id, host, argv, purpose, mutates, stdin, env, transport=None) -> dict:
         event = {
             "id": record_id,
             "time": time.time(),
+            "cluster": self.cluster,
+            "transport": self._kind(transport) if transport is not None else self.transport_kind,
             "host": host,
             "argv": list(argv),
             "purpose": purpose,
@@ -206,7 +297,6 @@ class WorkerPool:
             "env": {k: (repr(v) if isinstance(v, Secret) else v) for k, v in (env or {}).items()},
         }
         if transport is not None:
-            event["transport"] = getattr(transport, "kind", type(transport).__name__)
             event["address"] = getattr(transport, "host", None)
             for key in ("port", "username", "sudo", "jump_spec", "identity_files"):
                 value = getattr(transport, key, None)

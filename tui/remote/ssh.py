@@ -9,7 +9,12 @@ Why the pieces look the way they do:
 - Environment goes in as an `env VAR=val` prefix inside argv: default sshd accepts no SendEnv.
 - Host keys are always checked against known_hosts (an absent file means "nothing is
   trusted", never "trust everything"); an unknown key's SHA256 fingerprint is reported with
-  how to accept it, a changed key is refused.
+  how to accept it, a changed key is refused. asyncssh reads ~/.ssh/config, where
+  `UserKnownHostsFile none` would make it check nothing at all; so the known_hosts files are
+  resolved here and always passed explicitly ("none" leaves the global files, as in
+  OpenSSH), and a ProxyJump from ~/.ssh/config becomes SshTransports of our own, held to the
+  same rule. Only `skip_host_key_check` (the config's insecure_skip_host_key_check) turns
+  checking off.
 - Only connection setup is retried (with backoff, for quick failures such as "refused" or a
   reset handshake; a timeout already waited long enough): a command that may have run never is.
 """
@@ -22,12 +27,14 @@ import secrets
 import shlex
 import socket
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Mapping, Sequence
 
 import asyncssh
 
 from tui.remote.capture import DEFAULT_CAP, OutputCapture, secrets_of
+from tui.remote.hostspec import parse_host_spec
 from tui.remote.secret import Secret
 from tui.remote.transport import CommandResult, OutputCallback, TransportError
 
@@ -39,6 +46,10 @@ SUDO_NEEDS_PASSWORD = b"a password is required"
 CIPHERS = ("aes128-gcm@openssh.com", "aes256-gcm@openssh.com", "chacha20-poly1305@openssh.com",
            "aes256-ctr", "aes192-ctr", "aes128-ctr")
 KILL_GRACE = 2.0  # seconds to wait for the channel to close after the kill
+USER_KNOWN_HOSTS = "~/.ssh/known_hosts"
+# known_hosts data with no entry; b"" or [] would not do: asyncssh reads them as "default"
+TRUST_NOTHING = b"# no known_hosts file: nothing is trusted\n"
+MAX_JUMPS = 8  # a ProxyJump chain longer than this is a loop in ~/.ssh/config
 
 
 def _env_prefix(env: Mapping[str, str] | None) -> tuple[str, ...]:
@@ -134,6 +145,8 @@ class SshTransport:
         ssh_config: Sequence[str | Path] | None | tuple = (),
         output_cap: int = DEFAULT_CAP,
         name: str | None = None,
+        skip_host_key_check: bool = False,
+        _jump_depth: int = 0,
     ) -> None:
         self.host = host
         self.port = port
@@ -150,6 +163,10 @@ class SshTransport:
         self.ssh_config = ssh_config if ssh_config in ((), None) else [str(p) for p in ssh_config]
         self.output_cap = output_cap
         self.name = name or host
+        self.skip_host_key_check = skip_host_key_check
+        self._jump_depth = _jump_depth
+        self._config_jump: SshTransport | None = None  # the ~/.ssh/config ProxyJump, once made
+        self._trust = _Trust((), "", self.host, port or 22)  # what the last connect trusted
         self._conn: asyncssh.SSHClientConnection | None = None
         self._client: _Client | None = None
         self._lock = asyncio.Lock()
@@ -166,6 +183,12 @@ class SshTransport:
 
     def __repr__(self) -> str:
         return f"SshTransport({self.username}@{self.host}:{self.port})"
+
+    @property
+    def host_keys_verified(self) -> bool:
+        """False when this host, or a jump host on the way, is reached without a key check."""
+        jumps = [j for j in (self.jump, self._config_jump) if isinstance(j, SshTransport)]
+        return not self.skip_host_key_check and all(j.host_keys_verified for j in jumps)
 
     # -- connection ---------------------------------------------------------------------
 
@@ -194,19 +217,12 @@ class SshTransport:
 
     async def _connect_once(self) -> asyncssh.SSHClientConnection:
         client = _Client(self)
-        tunnel: object = ()
-        if isinstance(self.jump, SshTransport):
-            tunnel = await self.jump.connection()
-        elif self.jump:
-            tunnel = self.jump
         options: dict = dict(
-            known_hosts=self._known_hosts_arg(),
             config=self.ssh_config,
             connect_timeout=self.connect_timeout,
             keepalive_interval=self.keepalive_interval,
             keepalive_count_max=3,
             client_factory=lambda: client,
-            tunnel=tunnel,
             encryption_algs=CIPHERS,
         )
         if self.identity_files:
@@ -218,7 +234,14 @@ class SshTransport:
             options["username"] = self.username
         where = f"{self.username or ''}{'@' if self.username else ''}{self.host}:{self.port or 22}"
         try:
-            conn = await asyncssh.connect(self.host, **options)
+            # what ~/.ssh/config makes of this host: its known_hosts files, its ProxyJump
+            resolved = await asyncssh.SSHClientConnectionOptions.construct(host=self.host, **options)
+            self._trust = self._trusted(resolved)
+            tunnel = await self._tunnel(resolved)
+            conn = await asyncssh.connect(
+                self.host, **options, tunnel=tunnel,
+                known_hosts=None if self.skip_host_key_check else (list(self._trust.files) or TRUST_NOTHING),
+            )
         except asyncssh.HostKeyNotVerifiable:
             raise self._host_key_error(client.offered_key) from None
         except asyncssh.PermissionDenied as exc:
@@ -242,47 +265,108 @@ class SshTransport:
             raise _Retryable(f"cannot connect to {where}: {exc}", None)
         except asyncssh.Error as exc:
             raise TransportError(self.name, f"SSH error with {where}: {exc}") from None
+        except ValueError as exc:  # asyncssh refusing a ~/.ssh/config value
+            raise TransportError(self.name, f"SSH settings for {where}: {exc}") from None
         self._client = client
         self.connects += 1
         return conn
 
-    def _known_hosts_arg(self):
-        if self.known_hosts is None:
-            return ()  # asyncssh: ~/.ssh/known_hosts, or nothing trusted when it is absent
-        if self.known_hosts.is_file():
-            return str(self.known_hosts)
-        return b""  # a named file that does not exist trusts nothing
+    def _trusted(self, resolved) -> _Trust:
+        """The known_hosts files this connection trusts, and why those.
+
+        asyncssh takes known_hosts=None (what `UserKnownHostsFile none` gives it) as "check
+        nothing"; OpenSSH takes it as "no user file", the global ones still count. A file
+        that is missing or unreadable trusts nothing (asyncssh would stop on it instead).
+        """
+        host = resolved.host_key_alias or resolved.host or self.host
+        port = resolved.port or 22
+        if self.known_hosts is not None:
+            named, why = [str(self.known_hosts)], "known_hosts in the console config"
+        elif resolved.known_hosts is None:  # UserKnownHostsFile none
+            named = list(resolved.config.get("GlobalKnownHostsFile", []))
+            why = "~/.ssh/config says UserKnownHostsFile none: only GlobalKnownHostsFile counts"
+        elif resolved.known_hosts:
+            named, why = [str(f) for f in resolved.known_hosts], "named by ~/.ssh/config"
+        else:
+            named, why = [USER_KNOWN_HOSTS], ""
+        named = [str(Path(f).expanduser()) for f in named]
+        readable = tuple(f for f in named if os.path.isfile(f) and os.access(f, os.R_OK))
+        return _Trust(readable, why, host, port, tuple(named))
+
+    async def _tunnel(self, resolved):
+        """The connection to go through: our jump, else ~/.ssh/config's ProxyJump as our own."""
+        if isinstance(self.jump, SshTransport):
+            return await self.jump.connection()
+        spec = self.jump or resolved.tunnel  # a string: [user@]host[:port][,...]
+        if not spec:
+            return ()
+        if not isinstance(spec, str):
+            raise TransportError(self.name, f"unexpected ProxyJump {spec!r}")
+        if self._config_jump is None:
+            if self._jump_depth >= MAX_JUMPS:
+                raise TransportError(self.name, f"ProxyJump chain longer than {MAX_JUMPS} hops: a loop in ~/.ssh/config?")
+            previous: SshTransport | None = None
+            for hop in [h.strip() for h in spec.split(",") if h.strip()]:
+                try:  # unset user and port: ~/.ssh/config (or OpenSSH's defaults) decides
+                    user, host, port = parse_host_spec(hop, default_user="", default_port=0)
+                except ValueError as exc:
+                    raise TransportError(self.name, f"ProxyJump: {exc}") from None
+                previous = SshTransport(
+                    host, port=port or None, username=user or None,
+                    identity_files=self.identity_files, known_hosts=self.known_hosts,
+                    jump=previous, connect_timeout=self.connect_timeout,
+                    ssh_config=self.ssh_config, connect_retries=0, name=hop,
+                    skip_host_key_check=self.skip_host_key_check,
+                    _jump_depth=self._jump_depth + 1,
+                )
+            self._config_jump = previous
+        if self._config_jump is None:
+            return ()
+        return await self._config_jump.connection()
 
     def _known_hosts_file(self) -> Path:
-        return self.known_hosts or Path("~/.ssh/known_hosts").expanduser()
+        """Where to add an accepted key: the first file checked that can hold it."""
+        for name in (*self._trust.files, *self._trust.named):
+            if os.path.isfile(name) or not os.path.exists(name):  # not /dev/null
+                return Path(name)
+        return Path(USER_KNOWN_HOSTS).expanduser()
 
     def _host_key_error(self, key) -> TransportError:
-        file = self._known_hosts_file()
+        trust = self._trust
         fingerprint = key.get_fingerprint("sha256") if key is not None else "unknown"
-        port = self.port or 22
-        pattern = self.host if port == 22 else f"[{self.host}]:{port}"
+        port = trust.port
+        pattern = trust.host if port == 22 else f"[{trust.host}]:{port}"
         trusted: list = []
-        if file.is_file():
+        if trust.files:
             try:
                 trusted = asyncssh.match_known_hosts(
-                    str(file), self.host, self.host, None if port == 22 else port
+                    list(trust.files), trust.host, trust.host, None if port == 22 else port
                 )[0]
             except (OSError, ValueError):
                 trusted = []
+        listed = ", ".join(trust.files)
+        why = f" ({trust.why})" if trust.why else ""
         if trusted:
             return TransportError(
                 self.name,
                 f"HOST KEY CHANGED for {pattern}: the server offered {fingerprint}, "
-                f"which does not match {file}; refusing to connect",
+                f"which does not match {listed}{why}; refusing to connect",
                 hint="this may be a man-in-the-middle attack; if the host was really "
-                f"reinstalled, remove the old entry with `ssh-keygen -R '{pattern}' -f {file}`",
+                f"reinstalled, remove the old entry with `ssh-keygen -R '{pattern}' -f {trust.files[0]}`",
             )
-        scan = f"ssh-keyscan -p {port} {self.host} >> {file}"
+        if trust.files:
+            where = f"is not in {listed}{why}"
+        else:
+            missing = ", ".join(trust.named)
+            where = f"is not trusted: {missing + ' does not exist or is not a file' if missing else 'no known_hosts file'}{why}"
+        file = self._known_hosts_file()
+        scan = f"ssh-keyscan -p {port} {trust.host} >> {file}"
+        also = "" if str(file) in trust.named else f", and set `known_hosts: {file}` in the console config"
         return TransportError(
             self.name,
-            f"unknown host key for {pattern}: {fingerprint} is not in {file}",
+            f"unknown host key for {pattern}: {fingerprint} {where}",
             hint=f"check the fingerprint on the host (`ssh-keygen -lf /etc/ssh/ssh_host_*_key.pub`), "
-            f"then accept it with `{scan}`",
+            f"then accept it with `{scan}`{also}",
         )
 
     # -- commands -----------------------------------------------------------------------
@@ -425,8 +509,18 @@ class SshTransport:
         if conn is not None:
             conn.close()
             await conn.wait_closed()
-        if isinstance(self.jump, SshTransport):  # shared jumps reconnect when next needed
-            await self.jump.close()
+        for jump in (self.jump, self._config_jump):
+            if isinstance(jump, SshTransport):  # shared jumps reconnect when next needed
+                await jump.close()
+
+
+@dataclass(frozen=True, slots=True)
+class _Trust:
+    files: tuple[str, ...]  # the known_hosts files checked (existing, readable)
+    why: str  # where that list came from, when not the plain default
+    host: str  # the name looked up in them (HostName / HostKeyAlias applied)
+    port: int
+    named: tuple[str, ...] = ()  # every file named, readable or not
 
 
 class _Retryable(Exception):

@@ -14,16 +14,18 @@ from pathlib import Path
 from typing import Any, Callable, Iterable
 
 from textual import work
-from textual.app import App, SystemCommand
+from textual.app import App
 from textual.binding import Binding
 from textual.css.query import NoMatches
 from textual.screen import Screen
 
 from tui.ops.plan import Plan
 from tui.pacemaker.model import Snapshot, StatusOutcome, Unavailable
+from tui.plaintext import multi_line, one_line
 from tui.ui import themes as theme_files
 from tui.remote.actionlog import fold
 from tui.ui.logview import is_running
+from tui.ui.palette_commands import ConsoleCommands, Entry
 from tui.ui.present import ago
 
 MAX_LOG_ROWS = 500
@@ -34,6 +36,7 @@ class PcmkConsoleApp(App):
     CSS_PATH = "app.tcss"
     TITLE = "pcmk-console"
     ENABLE_COMMAND_PALETTE = True
+    COMMANDS = App.COMMANDS | {ConsoleCommands}
     BINDINGS = [
         Binding("f5,ctrl+r", "refresh_now", "Refresh"),
         Binding("p", "pause", "Pause/resume"),
@@ -113,6 +116,8 @@ class PcmkConsoleApp(App):
             out.append("PRODUCTION")
         if self.read_only:
             out.append("READ-ONLY")
+        if getattr(self.session, "host_keys_unverified", False):  # config: insecure_skip_host_key_check
+            out.append("HOST KEYS NOT VERIFIED")
         if self.paused:
             out.append("PAUSED")
         return out
@@ -163,22 +168,42 @@ class PcmkConsoleApp(App):
         loaded = theme_files.load_themes(*self._theme_dirs)
         for theme in loaded.themes:
             self.register_theme(theme)
-        for error in loaded.errors:
+        for error, path in zip(loaded.errors, loaded.skipped):
             self.theme_errors.append(error)
-            self.notify(error, title="theme file skipped", severity="error", timeout=10)
+            # the title names the file even when a long message is cut to the toast's size
+            self.notify(error, title=f"theme file skipped: {path.name}", severity="error",
+                        timeout=10)
         wanted = getattr(self.config, "theme", None) or theme_files.DEFAULT_THEME
-        self.set_theme_named(wanted, quiet=True)
+        self.set_theme_named(wanted, at_start=True)
 
-    def action_set_theme_named(self, name: str) -> None:
+    def action_set_theme_named(self, name: str | None = None) -> None:
+        if name is None:  # `:theme` alone
+            self.notify(f"theme {self.theme}; themes: {', '.join(self.theme_names())}", timeout=10)
+            return
         self.set_theme_named(name)
 
-    def set_theme_named(self, name: str, *, quiet: bool = False) -> None:
+    def theme_names(self) -> list[str]:
+        return sorted(self.available_themes)
+
+    def set_theme_named(self, name: str, *, at_start: bool = False) -> None:
         if name in self.available_themes:
             self.theme = name
             return
-        fallback = theme_files.DEFAULT_THEME if theme_files.DEFAULT_THEME in self.available_themes else "textual-dark"
-        self.notify(f"theme {name!r} not found; using {fallback}", severity="error", timeout=10)
-        self.theme = fallback
+        listed = ", ".join(self.theme_names())
+        if at_start:  # the config's theme: there is no current one to keep
+            fallback = theme_files.DEFAULT_THEME if theme_files.DEFAULT_THEME in self.available_themes else "textual-dark"
+            self.notify(f"theme {name!r} not found; using {fallback} (themes: {listed})",
+                        severity="error", timeout=10)
+            self.theme = fallback
+            return
+        self.notify(f"no theme {name!r}; keeping {self.theme} (themes: {listed})",
+                    severity="error", timeout=10)
+
+    def notify(self, message: str, *, title: str = "", severity: Any = "information",
+               timeout: float | None = None, markup: bool = False) -> None:
+        """Every toast is literal text: messages carry node names, exit reasons, input."""
+        super().notify(multi_line(message), title=one_line(title), severity=severity,
+                       timeout=timeout, markup=False)
 
     def _theme_changed(self, _theme: Any) -> None:
         self._on_main("repaint")
@@ -333,41 +358,41 @@ class PcmkConsoleApp(App):
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen(self.read_only))
 
-    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
-        yield from super().get_system_commands(screen)
+    def console_commands(self) -> Iterable[Entry]:
+        """The console's palette entries (tui.ui.palette_commands shows them literally)."""
         main = self._main()
         if main is None:
             return
-        yield SystemCommand("Refresh now", "Fetch cluster status now", self.action_refresh_now)
-        yield SystemCommand("Pause / resume live refresh", "Toggle live refresh",
-                            self.action_pause)
+        yield Entry("Refresh now", "Fetch cluster status now", self.action_refresh_now)
+        yield Entry("Pause / resume live refresh", "Toggle live refresh",
+                    self.action_pause)
         for name in ("cluster", "remote", "guest", "resources", "failures", "fencing",
                      "tickets", "bans", "log"):
-            yield SystemCommand(f"Show {name}", f"Go to the {name} pane",
-                                lambda n=name: main.action_show(n))
+            yield Entry(f"Show {name}", f"Go to the {name} pane",
+                        lambda n=name: main.action_show(n))
         if self.read_only:
             return
         node = main.selected_node_obj() if main.active_tab == "nodes" else None
         if node is not None:
             name = node.name
             if node.standby:
-                yield SystemCommand(f"Unstandby {name}", "Take the node out of standby",
-                                    lambda: main.action_standby(False))
+                yield Entry(f"Unstandby {name}", "Take the node out of standby",
+                            lambda: main.action_standby(False))
             else:
-                yield SystemCommand(f"Standby {name}", "Put the node into standby",
-                                    lambda: main.action_standby(True))
+                yield Entry(f"Standby {name}", "Put the node into standby",
+                            lambda: main.action_standby(True))
             if node.maintenance:
-                yield SystemCommand(f"Maintenance off for {name}", "Manage its resources again",
-                                    lambda: main.action_node_maintenance(False))
+                yield Entry(f"Maintenance off for {name}", "Manage its resources again",
+                            lambda: main.action_node_maintenance(False))
             else:
-                yield SystemCommand(f"Maintenance on for {name}", "Stop managing its resources",
-                                    lambda: main.action_node_maintenance(True))
+                yield Entry(f"Maintenance on for {name}", "Stop managing its resources",
+                            lambda: main.action_node_maintenance(True))
         if main.cleanup_target() is not None:
             resource, node_name = main.cleanup_target()
-            yield SystemCommand(f"Clean up {resource or 'all'}" + (f" on {node_name}" if node_name else ""),
-                                "Clear failures (crm_resource --cleanup)", main.action_cleanup)
+            yield Entry(f"Clean up {resource or 'all'}" + (f" on {node_name}" if node_name else ""),
+                        "Clear failures (crm_resource --cleanup)", main.action_cleanup)
         snap = self.snapshot
         on = not (snap.summary.maintenance_mode if snap else False)
-        yield SystemCommand(f"Cluster maintenance mode {'on' if on else 'off'}",
-                            "Set maintenance-mode for the whole cluster",
-                            lambda: main.action_cluster_maintenance(on))
+        yield Entry(f"Cluster maintenance mode {'on' if on else 'off'}",
+                    "Set maintenance-mode for the whole cluster",
+                    lambda: main.action_cluster_maintenance(on))

@@ -15,7 +15,7 @@ class Command:
     action: str  # an action string on the main screen, e.g. "show('remote')"
     help: str
     mutates: bool = False
-    takes_argument: bool = False
+    takes_argument: bool = False  # an optional argument (`:theme` alone lists the themes)
 
 
 COMMANDS: tuple[Command, ...] = (
@@ -38,7 +38,7 @@ COMMANDS: tuple[Command, ...] = (
     Command("unmaint", ("ready",), "node_maintenance(False)", "Maintenance off for the selected node", mutates=True),
     Command("cleanup", ("clean",), "cleanup", "Clean up failures of the selection", mutates=True),
     Command("cluster-maint", ("maintenance-mode",), "cluster_maintenance", "Toggle cluster-wide maintenance mode", mutates=True),
-    Command("theme", (), "app.set_theme_named", "Switch theme: :theme NAME", takes_argument=True),
+    Command("theme", (), "app.set_theme_named", "Switch theme: :theme NAME (alone: list them)", takes_argument=True),
     Command("help", ("h", "?"), "app.help", "Keys and commands"),
     Command("quit", ("q", "q!", "exit"), "app.quit", "Quit"),
 )
@@ -62,6 +62,4 @@ def parse(line: str) -> tuple[Command, str | None]:
     argument = words[1].strip() if len(words) > 1 else None
     if argument and not command.takes_argument:
         raise CommandError(f":{command.name} takes no argument")
-    if command.takes_argument and not argument:
-        raise CommandError(f":{command.name} needs an argument")
     return command, argument

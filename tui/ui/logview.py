@@ -8,9 +8,9 @@ folds each into an ActionRecord.
 from __future__ import annotations
 
 import shlex
-import time
 from pathlib import Path
 
+from tui.pacemaker.when import at
 from tui.remote.actionlog import ActionRecord
 from tui.ui.present import Row
 
@@ -72,7 +72,7 @@ def state_cell(record: ActionRecord, now: float) -> tuple[str, str | None]:
 
 def log_row(record: ActionRecord, now: float) -> Row:
     start = _started_at(record)
-    when = time.strftime("%H:%M:%S", time.localtime(start)) if start else ""
+    when = at(start) if start else ""
     took = duration(record, now)
     return (
         (when, None),

@@ -1,4 +1,7 @@
-"""Style tokens (from tui.ui.present) -> Rich styles from the active theme's variables."""
+"""Style tokens (from tui.ui.present) -> Rich styles from the active theme's variables.
+
+Every cell and line is built as a rich Text (never markup) from tui.plaintext.one_line.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +10,7 @@ from typing import Mapping
 from rich.style import Style
 from rich.text import Text
 
+from tui.plaintext import one_line
 from tui.ui.present import Cell, Row
 
 
@@ -41,10 +45,10 @@ class Palette:
         style = self.style(token)
         if flash:
             style = style + self.flash()
-        return Text(text, style=style, no_wrap=True, end="")
+        return Text(one_line(text), style=style, no_wrap=True, end="")
 
     def line(self, row: Row) -> Text:
         out = Text(no_wrap=True, end="")
         for text, token in row:
-            out.append(text, self.style(token))
+            out.append(one_line(text), self.style(token))
         return out

@@ -19,6 +19,7 @@ from tui.pacemaker.model import (
     StatusOutcome,
     Unavailable,
 )
+from tui.pacemaker.vocabulary import Severity, node_state_words, resource_state, state_text
 
 Cell = tuple[str, str | None]
 Row = tuple[Cell, ...]
@@ -47,20 +48,19 @@ class ViewOptions:
 
 
 def node_state(node: Node) -> Cell:
-    """The state as a word (colour-blind safe) plus its colour token."""
-    if node.unclean:
-        return ("UNCLEAN", "node-unclean")
-    if node.pending:
-        return ("pending", "node-pending")
-    if not node.online:
-        return ("OFFLINE", "node-offline")
-    if node.maintenance:
-        return ("maint", "node-maintenance")
-    if node.standby:
-        return ("standby (on-fail)" if node.standby_onfail else "standby", "node-standby")
-    if node.shutdown:
-        return ("shutdown", "node-standby")
-    return ("online", "node-online")
+    """crm_mon's state words (colour-blind safe), e.g. "UNCLEAN (offline)", plus a colour token."""
+    words = node_state_words(node)
+    return (state_text(words), _NODE_TOKENS.get(words[0], "node-offline"))
+
+
+_NODE_TOKENS = {
+    "UNCLEAN": "node-unclean",
+    "pending": "node-pending",
+    "OFFLINE": "node-offline",
+    "maintenance": "node-maintenance",
+    "standby": "node-standby",
+    "online": "node-online",
+}
 
 
 def _plain(value: object) -> Cell:
@@ -148,8 +148,11 @@ def pane_nodes(snapshot: Snapshot | None, pane: str, text_filter: str = "") -> l
 # --- resources ----------------------------------------------------------------------------
 
 
-def resource_label(resource: Resource) -> Row:
-    """(text, token) parts of a tree label."""
+def resource_label(resource: Resource, snapshot: Snapshot | None = None) -> Row:
+    """(text, token) parts of a tree label; the state in crm_mon's words, coloured by severity.
+
+    Pass the snapshot: without it a resource's node is unknown, so "(UNCLEAN)" is missing.
+    """
     parts: list[Cell] = [(resource.id, "resource-id")]
     if resource.kind.value != "primitive":
         kind = resource.kind.value
@@ -158,29 +161,42 @@ def resource_label(resource: Resource) -> Row:
         parts.append((f" [{kind}]", "muted"))
     if resource.agent:
         parts.append((f" ({resource.agent})", "muted"))
+    state = resource_state(resource, snapshot)
+    token = _SEVERITY_TOKENS[state.severity]
     if resource.kind.value in ("primitive", "replica") or not resource.children:
-        role = resource.role
-        token = "node-online" if resource.active else "node-offline"
-        if resource.failed:
-            role, token = f"FAILED {role}", "node-offline"
-        elif resource.blocked:
-            role, token = f"BLOCKED {role}", "node-unclean"
-        elif not resource.managed:
-            role, token = f"unmanaged {role}", "node-maintenance"
-        parts.append((f"  {role}", token))
+        words = " ".join((*state.prefix, state.role or ""))
+        parts.append((f"  {words.strip()}", token))
         if resource.nodes:
             parts.append((" on " + ", ".join(resource.nodes), None))
-    if resource.pending:
-        parts.append((f"  ({resource.pending}…)", "node-pending"))
+    if state.flags:
+        parts.append((f" ({', '.join(state.flags)})", token))
     return tuple(parts)
+
+
+_SEVERITY_TOKENS = {
+    Severity.OK: "node-online",
+    Severity.WARNING: "node-standby",
+    Severity.CRITICAL: "node-unclean",
+    Severity.INACTIVE: "node-offline",
+}
 
 
 def resource_visible(
     resource: Resource, text_filter: str, options: ViewOptions, on_node: str | None
 ) -> bool:
-    """A resource shows when it (or a descendant) passes every filter."""
-    if resource.children:
-        return any(resource_visible(c, text_filter, options, on_node) for c in resource.children)
+    """A resource shows when it (or a descendant) passes every filter.
+
+    Pacemaker's implicit resources (a guest's connection, a bundle replica's IP, container
+    and connection) show only with details (R), as in crm_mon; a replica of nothing else is
+    then judged by its own state.
+    """
+    if resource.implicit and not options.details:
+        return False
+    children = resource.children
+    if children and not options.details:
+        children = tuple(c for c in children if not c.implicit)
+    if children:
+        return any(resource_visible(c, text_filter, options, on_node) for c in children)
     if not options.inactive and not resource.active:
         return False
     if on_node is not None and on_node not in resource.nodes:

@@ -1,11 +1,15 @@
 """Rows of the list panes (failures, fail counts, operations, fencing, tickets, bans).
 
-Each function returns (columns, {row key: row}) for KeyedTable.sync; pure data.
+Each function returns (columns, {row key: row}) for KeyedTable.sync; pure data. A row key is
+unique per crm_mon element (a rule can ban one resource from several nodes under one
+constraint id): `_put` never lets a second element overwrite the first. Times are shown in
+tui.pacemaker.when's one form.
 """
 
 from __future__ import annotations
 
 from tui.pacemaker.model import Snapshot
+from tui.pacemaker.when import cluster_time
 from tui.ui.present import Row, ViewOptions
 
 Columns = tuple[tuple[str, str], ...]
@@ -16,8 +20,20 @@ def _s(value: object) -> tuple[str, None]:
     return ("" if value is None else str(value), None)
 
 
+def _time(value: str | None) -> tuple[str, None]:
+    return (cluster_time(value), None)
+
+
 def _match(row: Row, needle: str) -> bool:
     return not needle or any(needle in text.lower() for text, _ in row)
+
+
+def _put(rows: Rows, key: str, row: Row) -> None:
+    """Add a row under `key`, or `key` plus a number when an earlier element has it already."""
+    unique, n = key, 1
+    while unique in rows:
+        unique, n = f"{key}\0#{n}", n + 1
+    rows[unique] = row
 
 
 def failures(snap: Snapshot | None, needle: str = "") -> tuple[Columns, Rows]:
@@ -30,9 +46,9 @@ def failures(snap: Snapshot | None, needle: str = "") -> tuple[Columns, Rows]:
             op += f" ({f.interval_ms // 1000}s)"
         row: Row = ((f.node, "node-name"), _s(f.resource), (op, None),
                     (f.exit_status or f.status or "?", "node-offline"), _s(f.exit_reason),
-                    _s(f.last_rc_change))
+                    _time(f.last_rc_change))
         if _match(row, needle):
-            rows[f"{f.node}\0{f.op_key}"] = row
+            _put(rows, f"{f.node}\0{f.op_key}", row)
     return cols, dict(sorted(rows.items()))
 
 
@@ -46,9 +62,9 @@ def failcounts(snap: Snapshot | None, needle: str = "") -> tuple[Columns, Rows]:
         limit = h.migration_threshold
         token = "node-offline" if limit and h.fail_count >= limit else "node-standby"
         row: Row = ((h.resource, "resource-id"), _s(h.node), (str(h.fail_count), token),
-                    _s(limit if limit is not None else "-"), _s(h.last_failure))
+                    _s(limit if limit is not None else "-"), _time(h.last_failure))
         if _match(row, needle):
-            rows[f"{h.resource}\0{h.node}"] = row
+            _put(rows, f"{h.resource}\0{h.node}", row)
     return cols, dict(sorted(rows.items()))
 
 
@@ -65,9 +81,9 @@ def operations(snap: Snapshot | None, options: ViewOptions, needle: str = "") ->
             row: Row = ((op.node, "node-name"), _s(op.resource), (task, None), _s(op.call),
                         (rc, "node-online" if op.rc in (0, 7, 8) else "node-offline"))
             if options.timing:
-                row += (_s(op.last_rc_change), _s(op.exec_time_ms), _s(op.queue_time_ms))
+                row += (_time(op.last_rc_change), _s(op.exec_time_ms), _s(op.queue_time_ms))
             if _match(row, needle):
-                rows[f"{op.node}\0{op.resource}\0{op.task}\0{op.interval_ms}\0{op.call}"] = row
+                _put(rows, f"{op.node}\0{op.resource}\0{op.task}\0{op.interval_ms}\0{op.call}", row)
     return cols, dict(sorted(rows.items()))
 
 
@@ -82,17 +98,17 @@ def fencing(snap: Snapshot | None, level: int, needle: str = "") -> tuple[Column
     rows: Rows = {}
     if level == 0:
         return cols, rows
-    for i, e in enumerate(snap.fence_history if snap else ()):
+    for e in snap.fence_history if snap else ():
         if level == 1 and e.status == "success":
             continue
         token = {"success": "node-online", "pending": "node-pending"}.get(e.status, "node-offline")
         word = e.status if e.status != "failed" else "FAILED"
-        row: Row = ((e.target, "node-name"), _s(e.action), (word, token), _s(e.completed),
+        row: Row = ((e.target, "node-name"), _s(e.action), (word, token), _time(e.completed),
                     _s(e.exit_reason))
         if level >= 3:
             row += (_s(e.delegate), _s(e.origin), _s(e.client))
         if _match(row, needle):
-            rows[f"{e.target}\0{e.action}\0{e.completed or ''}\0{e.status}\0{i if e.completed is None else ''}"] = row
+            _put(rows, f"{e.target}\0{e.action}\0{e.completed or ''}\0{e.status}", row)
     return cols, rows
 
 
@@ -103,9 +119,9 @@ def tickets(snap: Snapshot | None, needle: str = "") -> tuple[Columns, Rows]:
     for t in snap.tickets if snap else ():
         row: Row = ((t.id, "resource-id"),
                     ("granted", "node-online") if t.granted else ("REVOKED", "node-offline"),
-                    ("standby", "node-standby") if t.standby else ("", None), _s(t.last_granted))
+                    ("standby", "node-standby") if t.standby else ("", None), _time(t.last_granted))
         if _match(row, needle):
-            rows[t.id] = row
+            _put(rows, t.id, row)
     return cols, dict(sorted(rows.items()))
 
 
@@ -118,5 +134,5 @@ def bans(snap: Snapshot | None, needle: str = "") -> tuple[Columns, Rows]:
         row: Row = ((b.id, None), (b.resource, "resource-id"), (b.node, "node-name"),
                     _s(weight), ("yes" if b.promoted_only else "", None))
         if _match(row, needle):
-            rows[b.id] = row
+            _put(rows, f"{b.id}\0{b.resource}\0{b.node}", row)
     return cols, dict(sorted(rows.items()))

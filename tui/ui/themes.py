@@ -48,7 +48,8 @@ class ThemeError(Exception):
 @dataclass(frozen=True)
 class ThemeLoad:
     themes: tuple[Theme, ...]
-    errors: tuple[str, ...]
+    errors: tuple[str, ...]  # one message per file skipped, naming the file
+    skipped: tuple[Path, ...] = ()  # those files, in the same order
 
 
 def shipped_themes_dir() -> Path:
@@ -104,19 +105,27 @@ def load_theme_file(path: Path) -> Theme:
         text = path.read_text(encoding="utf-8")
     except OSError as error:
         raise ThemeError(f"{path}: cannot read ({error.strerror or error})") from None
+    except UnicodeDecodeError as error:
+        raise ThemeError(f"{path}: not UTF-8 text (byte {error.start})") from None
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         where = f"{path}:{mark.line + 1}" if mark is not None else str(path)
         raise ThemeError(f"{where}: not valid YAML ({getattr(error, 'problem', error)})") from None
-    return theme_from_mapping(data, str(path))
+    try:
+        return theme_from_mapping(data, str(path))
+    except ThemeError:
+        raise
+    except Exception as error:  # textual's Theme refusing a value: still name the file
+        raise ThemeError(f"{path}: {error}") from None
 
 
 def load_themes(*folders: Path) -> ThemeLoad:
     """Every *.yaml theme in the folders, in order (a later file with the same name wins)."""
     themes: dict[str, Theme] = {}
     errors: list[str] = []
+    skipped: list[Path] = []
     for folder in folders:
         if not folder.is_dir():
             continue
@@ -125,6 +134,7 @@ def load_themes(*folders: Path) -> ThemeLoad:
                 theme = load_theme_file(path)
             except ThemeError as error:
                 errors.append(str(error))
+                skipped.append(path)
             else:
                 themes[theme.name] = theme
-    return ThemeLoad(tuple(themes.values()), tuple(errors))
+    return ThemeLoad(tuple(themes.values()), tuple(errors), tuple(skipped))

@@ -10,19 +10,22 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Label, Static
 
 from tui.ops.plan import Plan
+from tui.plaintext import one_line
+from tui.ui import literal
 
 
 def plan_text(plan: Plan, default_host: str | None) -> Text:
     text = Text()
     for number, step in enumerate(plan.steps, 1):
+        # every part literal and on one line: a node name cannot fake a line or a button
         where = step.host or default_host or "(cluster)"
-        text.append(f"{number}. {step.title}\n", "bold")
-        text.append(f"   on {where}\n", "dim")
-        text.append(f"   $ {step.command_line()}\n")
+        text.append(f"{number}. {one_line(step.title)}\n", "bold")
+        text.append(f"   on {one_line(where)}\n", "dim")
+        text.append(f"   $ {one_line(step.command_line())}\n")
         if step.precondition:
-            text.append(f"   check first: {' '.join(step.precondition)}\n", "dim")
+            text.append(f"   check first: {one_line(' '.join(step.precondition))}\n", "dim")
         if step.undo:
-            text.append(f"   undo: {' '.join(step.undo)}\n", "dim")
+            text.append(f"   undo: {one_line(' '.join(step.undo))}\n", "dim")
     return text
 
 
@@ -56,13 +59,13 @@ class ConfirmPlan(ModalScreen[bool]):
     def compose(self) -> ComposeResult:
         with Vertical() as box:
             box.border_title = "Confirm"
-            yield Label(self.plan.title, id="title")
+            yield Label(literal.content(self.plan.title), id="title")
             with VerticalScroll():
                 yield Static(self.commands_text, id="commands")
             where = f"Cluster {self.cluster}"
             if self.production:
                 where += "  —  PRODUCTION"
-            yield Label(where, id="where")
+            yield Label(literal.content(where), id="where")
             with Horizontal():
                 yield Button("Cancel (n)", id="cancel")
                 yield Button("Run (y)", id="run", variant="warning")

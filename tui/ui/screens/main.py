@@ -25,7 +25,8 @@ from textual.widgets import (
 )
 
 from tui.ops import actions
-from tui.ui import present, tables
+from tui.plaintext import one_line
+from tui.ui import literal, present, tables
 from tui.ui.commands import CommandError, parse
 from tui.ui.logview import LOG_COLUMNS, full_text, is_running, log_row
 from tui.ui.present import CLUSTER_PANE, GUEST_PANE, REMOTE_PANE, ViewOptions
@@ -46,6 +47,18 @@ SHOW_TARGETS = {"cluster": ("nodes", "cluster-nodes"), "remote": ("nodes", "remo
                 "guest": ("nodes", "guest-nodes")}
 NODE_ACTIONS = {"standby", "node_maintenance"}
 MUTATING = NODE_ACTIONS | {"cleanup", "cluster_maintenance"}
+
+
+def filter_note(shown: int, total: int, needle: str) -> str:
+    return f"filter “{one_line(needle, 40)}”: {shown} of {total}"
+
+
+def filtered(subtitle: str, shown: int, total: int, needle: str) -> str:
+    """A pane's subtitle, with the filter that is on and what it left: "filter “x”: 2 of 5"."""
+    if not needle:
+        return subtitle
+    note = filter_note(shown, total, needle)
+    return f"{note} — {subtitle}" if subtitle else note
 
 
 class MainScreen(Screen):
@@ -85,6 +98,7 @@ class MainScreen(Screen):
         self._dirty: set[str] = set(TABS)
         self._last_node_table: str = "cluster-nodes"
         self.ready = False  # composed and mounted: safe to render into
+        self._subtitles: dict[str | None, str] = {}
 
     @property
     def console(self) -> "PcmkConsoleApp":
@@ -131,8 +145,8 @@ class MainScreen(Screen):
 
     def on_mount(self) -> None:
         app = self.console
-        self.title = f"pcmk-console — {app.cluster_name}"
-        self.sub_title = app.source_label or ""
+        self.title = one_line(f"pcmk-console — {app.cluster_name}")
+        self.sub_title = one_line(app.source_label or "")
         for input_ in self.query(Input):
             input_.cursor_blink = app.cursor_blink
         self.query_one("#operations").display = False
@@ -141,7 +155,8 @@ class MainScreen(Screen):
             self.add_class("-production" if production else "-framed")
             if colour:
                 self.styles.border = ("thick", colour)
-            self.border_title = f" PRODUCTION — {app.cluster_name} " if production else f" {app.cluster_name} "
+            self.border_title = literal.content(
+                f" PRODUCTION — {app.cluster_name} " if production else f" {app.cluster_name} ")
         self.ready = True
         self.query_one("#cluster-nodes").focus()
         self.render_state()
@@ -186,33 +201,33 @@ class MainScreen(Screen):
                            {n.name: present.node_row(n, pane, self.options) for n in nodes})
                 all_of_kind = present.pane_nodes(snap, pane)
                 subtitle = present.count_nodes(all_of_kind) if all_of_kind else "none"
-                if table.border_subtitle != subtitle:  # a border change costs a layout pass
-                    table.border_subtitle = subtitle
+                self._subtitle(table, filtered(subtitle, len(nodes), len(all_of_kind), needle))
         elif tab == "resources":
             on_node = self.selected_node if self.on_node_only else None
             scope = "all resources" if on_node is None else f"resources on {on_node}"
+            tree = self.query_one("#resource-tree", ResourceTree)
+            tree.sync(snap, text_filter=needle, options=self.options, on_node=on_node, force=force)
             if needle:
-                scope += f"  matching “{needle}”"
+                scope += f"  {filter_note(tree.leaf_count(), tree.leaf_count(everything=True), needle)}"
             if not self.options.inactive:
                 scope += "  (inactive hidden)"
-            self.query_one("#resources-scope", Label).update(scope)
-            self.query_one("#resource-tree", ResourceTree).sync(
-                snap, text_filter=needle, options=self.options, on_node=on_node, force=force)
+            self.query_one("#resources-scope", Label).update(literal.content(scope))
         elif tab == "failures":
-            self.query_one("#failed-actions", KeyedTable).sync(*tables.failures(snap, needle))
-            self.query_one("#failcounts", KeyedTable).sync(*tables.failcounts(snap, needle))
+            self._sync_list("failed-actions", tables.failures, snap, needle)
+            self._sync_list("failcounts", tables.failcounts, snap, needle)
             ops = self.query_one("#operations", KeyedTable)
             ops.display = self.options.operations
             if self.options.operations:
-                ops.sync(*tables.operations(snap, self.options, needle))
+                self._sync_list("operations", lambda s, n="": tables.operations(s, self.options, n),
+                                snap, needle)
         elif tab == "fencing":
-            table = self.query_one("#fence-history", KeyedTable)
-            table.sync(*tables.fencing(snap, self.options.fence_level, needle))
-            table.border_subtitle = f"level {self.options.fence_level}: {tables.FENCE_LEVELS[self.options.fence_level]}"
+            level = self.options.fence_level
+            self._sync_list("fence-history", lambda s, n="": tables.fencing(s, level, n), snap,
+                            needle, f"level {level}: {tables.FENCE_LEVELS[level]}")
         elif tab == "tickets":
-            self.query_one("#ticket-table", KeyedTable).sync(*tables.tickets(snap, needle))
+            self._sync_list("ticket-table", tables.tickets, snap, needle)
         elif tab == "bans":
-            self.query_one("#ban-table", KeyedTable).sync(*tables.bans(snap, needle))
+            self._sync_list("ban-table", tables.bans, snap, needle)
         elif tab == "log":
             self.render_log()
 
@@ -230,8 +245,22 @@ class MainScreen(Screen):
         table.sync(LOG_COLUMNS, rows, flash=False)
         running = sum(1 for r in records.values() if is_running(r))
         subtitle = f"{len(records)} commands, {running} running"
-        if table.border_subtitle != subtitle:
-            table.border_subtitle = subtitle
+        self._subtitle(table, filtered(subtitle, len(rows), len(records), needle))
+
+    def _sync_list(self, table_id: str, build, snap, needle: str, subtitle: str = "") -> None:
+        """One list pane: its rows, and under it what a filter left of them."""
+        table = self.query_one(f"#{table_id}", KeyedTable)
+        columns, rows = build(snap, needle)
+        table.sync(columns, rows)
+        total = len(build(snap)[1]) if needle else len(rows)
+        self._subtitle(table, filtered(subtitle, len(rows), total, needle))
+
+    def _subtitle(self, widget, text: str) -> None:
+        # literal (a filter is keyboard text) and set only on change: a border change costs
+        # a layout pass
+        if self._subtitles.get(widget.id) != text:
+            self._subtitles[widget.id] = text
+            widget.border_subtitle = literal.content(text) if text else None
 
     def repaint(self) -> None:
         """Theme changed: re-render every cell with the new colours."""
@@ -300,12 +329,11 @@ class MainScreen(Screen):
             for table_id in ("failed-actions", "failcounts"):
                 table = self.query_one(f"#{table_id}", KeyedTable)
                 key = table.selected_key() if table.has_focus else None
-                if key:
-                    first, _, second = key.partition("\0")
-                    row = table.row_data(key)
-                    if table_id == "failed-actions" and row:
-                        return (row[1][0] or None, first)
-                    return (first, second)
+                row = table.row_data(key) if key else None
+                if row:  # from the row, not the key: a key may carry a "#n" to stay unique
+                    if table_id == "failed-actions":  # Node, Resource, ...
+                        return (row[1][0] or None, row[0][0])
+                    return (row[0][0], row[1][0] or None)  # Resource, Node, ...
             return None
         if tab == "nodes" and self.selected_node_obj() is not None:
             return (None, self.selected_node)

@@ -2,19 +2,20 @@
 
 from __future__ import annotations
 
-import time
 from typing import Sequence
 
 from rich import box
 from rich.table import Table
-from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Footer, Static
 
+from tui.ops import actions
 from tui.pacemaker.model import Node, NodeKind, Snapshot
+from tui.pacemaker.when import at, cluster_time
+from tui.ui import literal
 from tui.ui.palette import Palette
 from tui.ui.present import node_state, resource_label, resources_on
 
@@ -52,9 +53,16 @@ def _facts(node: Node) -> list[tuple[str, str]]:
     return facts
 
 
+class _Table(Table):
+    """A rich Table whose str cells are literal text (rich would parse them as markup)."""
+
+    def add_row(self, *cells, **kw) -> None:
+        super().add_row(*(literal.text(c) if isinstance(c, str) else c for c in cells), **kw)
+
+
 def _table(title: str, *columns: str, header: bool = True) -> Table:
-    table = Table(title=title, title_justify="left", box=box.SIMPLE_HEAD, show_edge=False,
-                  pad_edge=False, title_style="bold", show_header=header)
+    table = _Table(title=title, title_justify="left", box=box.SIMPLE_HEAD, show_edge=False,
+                   pad_edge=False, title_style="bold", show_header=header)
     for column in columns:
         table.add_column(column, no_wrap=True)
     return table
@@ -67,7 +75,15 @@ class NodeDetail(ModalScreen[None]):
         background: $surface; padding: 0 1; }
     NodeDetail Static { margin-bottom: 1; }
     """
-    BINDINGS = [Binding("escape,q", "close", "Close")]
+    # the node's own actions work here too (the footer shows them; read-only refuses them)
+    BINDINGS = [
+        Binding("escape,q", "close", "Close"),
+        Binding("s", "standby", "Standby±"),
+        Binding("M", "node_maintenance", "Maint±"),
+        Binding("C", "cleanup", "Cleanup"),
+        *(Binding(key, f"blocked('{name}')", show=False)
+          for key, name in (("s", "standby"), ("M", "node_maintenance"), ("C", "cleanup"))),
+    ]
 
     def __init__(self, node: Node, snapshot: Snapshot, events: Sequence[tuple[float, object]]) -> None:
         super().__init__()
@@ -77,7 +93,7 @@ class NodeDetail(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         with VerticalScroll() as box:
-            box.border_title = f"Node {self.node.name}"
+            box.border_title = literal.content(f"Node {self.node.name}")
             yield Static(id="state")
             yield Static(id="facts")
             yield Static(id="attributes")
@@ -90,7 +106,7 @@ class NodeDetail(ModalScreen[None]):
         palette = Palette(self.app.theme_variables)
         node, snap = self.node, self.snapshot
         word, token = node_state(node)
-        state = Text(f"{node.name}  ", "bold")
+        state = literal.text(f"{node.name}  ", "bold")
         state.append(word, palette.style(token))
         self.query_one("#state", Static).update(state)
 
@@ -117,20 +133,19 @@ class NodeDetail(ModalScreen[None]):
         for f in snap.failures:
             if f.node == node.name:
                 fails.add_row(f.resource or "", f.task or f.op_key, f.exit_status or f.status or "",
-                              f.exit_reason or "", f.last_rc_change or "")
+                              f.exit_reason or "", cluster_time(f.last_rc_change))
         for h in snap.history:
             if h.node == node.name and h.fail_count:
                 limit = h.migration_threshold if h.migration_threshold is not None else "-"
                 fails.add_row(h.resource, "fail-count", f"{h.fail_count} (threshold {limit})",
-                              "", h.last_failure or "")
+                              "", cluster_time(h.last_failure))
         if not fails.row_count:
             fails.add_row("(none)", "", "", "", "")
         self.query_one("#failures", Static).update(fails)
 
         events = _table("Recent events", "when", "severity", "what")
-        for at, event in self.events:
-            when = time.strftime("%H:%M:%S", time.localtime(at))
-            events.add_row(when, str(getattr(event, "severity", "")),
+        for seen, event in self.events:
+            events.add_row(at(seen), str(getattr(event, "severity", "")),
                            str(getattr(event, "message", event)))
         if not events.row_count:
             events.add_row("", "", "(no changes seen this session)")
@@ -138,3 +153,29 @@ class NodeDetail(ModalScreen[None]):
 
     def action_close(self) -> None:
         self.dismiss(None)
+
+    # the actions go through the app's confirm-then-apply path, like the main screen's keys
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        read_only = bool(getattr(self.app, "read_only", False))
+        if action in ("standby", "node_maintenance", "cleanup"):
+            return not read_only  # read-only: not offered
+        if action == "blocked":
+            return read_only
+        return True
+
+    def action_blocked(self, name: str) -> None:
+        self.notify(f"read-only: {name.replace('_', ' ')} is disabled; nothing was run",
+                    title="read-only", severity="warning")
+
+    def _apply(self, plan) -> None:
+        self.dismiss(None)
+        self.app.confirm_and_apply(plan)
+
+    def action_standby(self) -> None:
+        self._apply(actions.standby(self.node.name, not self.node.standby))
+
+    def action_node_maintenance(self) -> None:
+        self._apply(actions.node_maintenance(self.node.name, not self.node.maintenance))
+
+    def action_cleanup(self) -> None:
+        self._apply(actions.cleanup(None, self.node.name))

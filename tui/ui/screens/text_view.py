@@ -7,6 +7,9 @@ from textual.binding import Binding
 from textual.screen import ModalScreen
 from textual.widgets import Footer, RichLog
 
+from tui.plaintext import multi_line
+from tui.ui import literal
+
 
 class TextView(ModalScreen[None]):
     DEFAULT_CSS = """
@@ -22,13 +25,13 @@ class TextView(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         log = RichLog(wrap=False, markup=False, highlight=False, auto_scroll=False)
-        log.border_title = self.title_text
+        log.border_title = literal.content(self.title_text)
         yield log
         yield Footer()
 
     def on_mount(self) -> None:
         log = self.query_one(RichLog)
-        log.write(self.text)
+        log.write(multi_line(self.text))  # markup=False above: literal, controls escaped
         log.scroll_home(animate=False)
         log.focus()
 

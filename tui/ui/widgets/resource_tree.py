@@ -20,6 +20,7 @@ class ResourceTree(Tree[str]):
         self._by_path: dict[str, TreeNode[str]] = {}
         self._labels: dict[str, Row] = {}
         self.sync_count = 0
+        self._all_leaves = 0
 
     def selected_resource(self) -> str | None:
         node = self.cursor_node
@@ -74,6 +75,21 @@ class ResourceTree(Tree[str]):
                 node.remove()
             touched += 1
         self.sync_count = touched
+        self._all_leaves = sum(1 for _ in _leaves(resources))
+
+    def leaf_count(self, *, everything: bool = False) -> int:
+        """Resources without children shown now (everything: in the last snapshot)."""
+        if everything:
+            return self._all_leaves
+        return sum(1 for node in self._by_path.values() if not node.allow_expand)
+
+
+def _leaves(resources):
+    for resource in resources:
+        if resource.children:
+            yield from _leaves(resource.children)
+        else:
+            yield resource
 
 
 def _paths(resources, prefix: str):
