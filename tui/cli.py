@@ -18,7 +18,7 @@ from pathlib import Path
 from tui import __version__
 from tui.config import ConfigError, default_config_path
 from tui.exitcodes import ExitCode
-from tui.headless.show import field, is_utf8_text
+from tui.plaintext import is_utf8_text, one_line
 from tui.target import TargetError, resolve_target
 
 
@@ -42,7 +42,7 @@ class _Parser(argparse.ArgumentParser):
 
     def error(self, message: str):
         self.print_usage(sys.stderr)
-        self.exit(ExitCode.USAGE, f"{self.prog}: error: {field(message, None)}\n")
+        self.exit(ExitCode.USAGE, f"{self.prog}: error: {one_line(message, None)}\n")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -105,10 +105,10 @@ def _main(argv: list[str] | None) -> int:
     try:
         return _dispatch(parser, args)
     except ConfigError as exc:
-        print(f"pcmk-console: config error: {field(exc)}", file=sys.stderr)
+        print(f"pcmk-console: config error: {one_line(exc)}", file=sys.stderr)
         return ExitCode.USAGE
     except TargetError as exc:
-        print(f"pcmk-console: {field(exc)}", file=sys.stderr)
+        print(f"pcmk-console: {one_line(exc)}", file=sys.stderr)
         return ExitCode.USAGE
 
 
@@ -147,7 +147,7 @@ def _check_text_arguments(args: argparse.Namespace) -> None:
     named += [(f"command word {i}", word) for i, word in enumerate(command, 1)]
     for what, value in named:
         if isinstance(value, str) and not is_utf8_text(value):
-            raise TargetError(f"{args.verb or 'console'}: {what} '{field(value)}' is not UTF-8 text; nothing ran")
+            raise TargetError(f"{args.verb or 'console'}: {what} '{one_line(value)}' is not UTF-8 text; nothing ran")
 
 
 def _dispatch(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:

@@ -64,3 +64,12 @@ def multi_line(value: object) -> str:
 def is_safe(text: str, *, lines: bool = False) -> bool:
     """True when `text` holds no character one_line (or multi_line, lines=True) would escape."""
     return (_MULTI_LINE if lines else _ONE_LINE).search(text) is None
+
+
+def is_utf8_text(value: str) -> bool:
+    """False for a str that carries bytes that are not UTF-8 (surrogate-escaped by argparse)."""
+    try:
+        value.encode("utf-8")
+        return True
+    except UnicodeEncodeError:
+        return False

@@ -13,7 +13,7 @@ import sys
 from typing import Callable
 
 from tui.exitcodes import ExitCode
-from tui.headless.show import block, field
+from tui.plaintext import multi_line, one_line
 from tui.ops import actions
 from tui.ops.plan import Plan
 from tui.pacemaker.model import Snapshot
@@ -58,7 +58,7 @@ def plan_from_args(args: argparse.Namespace) -> Plan:
 
 def _listed(names) -> str:
     names = sorted(set(names))
-    shown = ", ".join(field(n, 80) for n in names[:20])
+    shown = ", ".join(one_line(n, 80) for n in names[:20])
     return (shown + f", ... ({len(names)} in all)" if len(names) > 20 else shown) or "none"
 
 
@@ -68,14 +68,14 @@ def unknown_names(args: argparse.Namespace, snapshot: Snapshot) -> str | None:
     if node is not None:
         known = [n.name for n in snapshot.nodes]
         if node not in known:
-            return f"no node named '{field(node)}' in the cluster (nodes: {_listed(known)})"
+            return f"no node named '{one_line(node)}' in the cluster (nodes: {_listed(known)})"
     resource = getattr(args, "resource", None)
     if resource is not None:
         ids = {r.id for r in snapshot.all_resources()}
         ids |= {i.split(":", 1)[0] for i in ids}  # clone instances ("web:0") by their primitive
         ids |= {f.resource for f in snapshot.failures if f.resource}  # failed ops of orphans
         if resource not in ids:
-            return f"no resource named '{field(resource)}' in the cluster (resources: {_listed(ids)})"
+            return f"no resource named '{one_line(resource)}' in the cluster (resources: {_listed(ids)})"
     return None
 
 
@@ -85,7 +85,7 @@ def main(args: argparse.Namespace, target: Target, *, apply: bool) -> int:
     if apply and target.read_only:
         print(plan.describe())
         why = "a saved CIB is read-only" if target.kind == CIB_FILE else "read-only mode"
-        print(f"pcmk-console apply: refused ({why}: {field(target.describe())}); nothing ran", file=sys.stderr)
+        print(f"pcmk-console apply: refused ({why}: {one_line(target.describe())}); nothing ran", file=sys.stderr)
         return ExitCode.READ_ONLY
     if apply and not args.yes and not sys.stdin.isatty():
         print(plan.describe())
@@ -100,8 +100,8 @@ async def _plan_or_apply(verb: str, args: argparse.Namespace, target: Target, pl
         looked = await session.refresh()  # a read: which node answers, which names exist
         if looked.snapshot is None:
             print(plan.describe())
-            print(f"pcmk-console {verb}: cannot check the plan against {field(target.describe())}: "
-                  f"{field(looked.error or 'no status')}; nothing ran", file=sys.stderr)
+            print(f"pcmk-console {verb}: cannot check the plan against {one_line(target.describe())}: "
+                  f"{one_line(looked.error or 'no status')}; nothing ran", file=sys.stderr)
             return ExitCode.UNREACHABLE
         unknown = unknown_names(args, looked.snapshot)
         if unknown:
@@ -117,16 +117,16 @@ async def _plan_or_apply(verb: str, args: argparse.Namespace, target: Target, pl
         try:
             result = await session.apply(plan)
         except ReadOnlyError as exc:
-            print(f"pcmk-console apply: refused: {field(exc)}", file=sys.stderr)
+            print(f"pcmk-console apply: refused: {one_line(exc)}", file=sys.stderr)
             return ExitCode.READ_ONLY
     finally:
         await session.close()
     for outcome in result.outcomes:
         status = "ok" if outcome.ok else "FAILED"
-        print(f"[{status}] {field(outcome.host)}: {field(outcome.step.title)}")
+        print(f"[{status}] {one_line(outcome.host)}: {one_line(outcome.step.title)}")
         if outcome.result is not None and not outcome.ok:
             text = (outcome.result.stderr or outcome.result.stdout).decode(errors="replace").strip()
             if text:
-                print("  " + block(text).replace("\n", "\n  "))
-    print(field(result.summary()))
+                print("  " + multi_line(text).replace("\n", "\n  "))
+    print(one_line(result.summary()))
     return ExitCode.OK if result.ok else ExitCode.FAILED

@@ -43,7 +43,6 @@ DEMO = "demo"
 REPLAYABLE = ("local", "ssh")
 SHORT = 160
 EXCERPT_LINES = 5
-_SURROGATE = re.compile("[\ud800-\udfff]")
 _REDACTED_ENV = re.compile(r"^<[^<>]*: redacted>$")
 
 
@@ -54,22 +53,13 @@ class _Usage(Exception):
 # --- strings on a terminal ------------------------------------------------------------------
 
 
-def _visible(text: str) -> str:
-    """Lone surrogates (undecodable bytes of an argument) as \\xHH, so they can be printed."""
-    def escape(match: re.Match[str]) -> str:
-        code = ord(match.group())
-        return f"\\x{code - 0xdc00:02x}" if 0xdc80 <= code <= 0xdcff else f"\\u{code:04x}"
-
-    return _SURROGATE.sub(escape, text)
-
-
 def _field(value: object) -> str:
-    return one_line(_visible("" if value is None else str(value)))
+    return one_line(value)  # lone surrogates (undecodable bytes) too: plaintext escapes them
 
 
 def _short(text: str) -> str:
     """One screen line: long ones (scripts) are cut, --json has them whole."""
-    shown = one_line(_visible(text), limit=None)
+    shown = one_line(text, limit=None)
     return shown if len(shown) <= SHORT else f"{shown[:SHORT]}… [{len(text)} chars]"
 
 
@@ -141,13 +131,13 @@ def bash_word(word: str) -> str:
     """`word` quoted for bash, exactly and terminal-safe: shlex quoting when it holds only
     characters safe to show, else $'...' with every other character as its UTF-8 bytes
     (\\xHH; undecodable bytes of an argument come back as the same bytes)."""
-    if is_safe(word) and not _SURROGATE.search(word):
+    if is_safe(word):  # is_safe: no control, bidi or lone surrogate
         return shlex.quote(word)
     out = []
     for char in word:
         if char in "\\'":
             out.append("\\" + char)
-        elif is_safe(char) and not _SURROGATE.match(char):
+        elif is_safe(char):
             out.append(char)
         else:
             try:

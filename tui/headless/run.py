@@ -17,7 +17,7 @@ from typing import Any, Iterable, TextIO
 
 from tui.config import ConfigError
 from tui.exitcodes import ExitCode
-from tui.headless.show import block, field
+from tui.plaintext import multi_line, one_line
 from tui.remote.actionlog import ActionLog
 from tui.remote.hosts import transports_for
 from tui.pacemaker.sensitive import redact_text
@@ -79,15 +79,15 @@ def format_result(number: int, result: CommandResult) -> str:
     """pssh's layout: `[1] 12:00:01 [SUCCESS] host`, then the output (terminal-safe: the
     output is the host's, and may carry any bytes)."""
     stamp = time.strftime("%H:%M:%S", time.localtime(result.ended))  # pssh's short stamp
-    host = field(result.host)
+    host = one_line(result.host)
     if result.ok:
         head = f"[{number}] {stamp} [SUCCESS] {host}"
     elif result.exit_status is not None:
         head = f"[{number}] {stamp} [FAILURE] {host} exit {result.exit_status}"
         if result.error:
-            head += f": {field(result.error)}"
+            head += f": {one_line(result.error)}"
     else:
-        head = f"[{number}] {stamp} [FAILURE] {host}: {field(result.error or 'no exit status')}"
+        head = f"[{number}] {stamp} [FAILURE] {host}: {one_line(result.error or 'no exit status')}"
     lines = [head]
     if result.stdout:
         lines.append(_text(result.stdout, result.stdout_spill))
@@ -98,9 +98,9 @@ def format_result(number: int, result: CommandResult) -> str:
 
 def _text(data: bytes, spill: str | None) -> str:
     # sensitive parameters (a fence password in `run -- cibadmin --query`) are redacted here too
-    text = block(redact_text(data.decode("utf-8", "replace").rstrip("\n")))
+    text = multi_line(redact_text(data.decode("utf-8", "replace").rstrip("\n")))
     if spill:
-        text += f"\n[output cut at {len(data)} bytes; all of it is in {field(spill)}]"
+        text += f"\n[output cut at {len(data)} bytes; all of it is in {one_line(spill)}]"
     return text
 
 
@@ -108,7 +108,7 @@ def run_on_target(args: argparse.Namespace, target: Target) -> int:
     """The verb from the command line: discover the target cluster's nodes (a status read),
     then fan the command out through the same session's pool."""
     if target.kind == CIB_FILE:
-        print(f"pcmk-console run: refused: {field(target.describe())} is read-only; nothing ran",
+        print(f"pcmk-console run: refused: {one_line(target.describe())} is read-only; nothing ran",
               file=sys.stderr)
         return ExitCode.READ_ONLY
 
@@ -117,7 +117,7 @@ def run_on_target(args: argparse.Namespace, target: Target) -> int:
         try:
             looked = await session.refresh()
             if looked.snapshot is None:
-                print(f"pcmk-console run: no cluster status ({field(looked.error)}); using the configured nodes only",
+                print(f"pcmk-console run: no cluster status ({one_line(looked.error)}); using the configured nodes only",
                       file=sys.stderr)
             args.snapshot = looked.snapshot
             return await main(args, target.config, session=session)
@@ -145,7 +145,7 @@ async def main(args: argparse.Namespace, config: Any, *, out: TextIO | None = No
         targets = resolve_targets(cluster, getattr(args, "nodes", None) or "all",
                                   getattr(args, "snapshot", None))
     except (ConfigError, ValueError, LookupError) as exc:
-        print(f"pcmk-console run: {field(exc)}", file=sys.stderr)
+        print(f"pcmk-console run: {one_line(exc)}", file=sys.stderr)
         return ExitCode.USAGE
 
     read_only = bool(config.read_only or cluster.read_only or getattr(args, "read_only", False))
@@ -170,7 +170,7 @@ async def main(args: argparse.Namespace, config: Any, *, out: TextIO | None = No
             failed += not result.ok
             print(format_result(number, result), file=out, flush=True)
     except ReadOnlyError as exc:
-        print(f"pcmk-console run: {field(exc)}", file=sys.stderr)
+        print(f"pcmk-console run: {one_line(exc)}", file=sys.stderr)
         return ExitCode.READ_ONLY
     finally:
         if own_pool:

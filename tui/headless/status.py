@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 from tui.exitcodes import ExitCode
-from tui.headless.show import field
+from tui.plaintext import one_line
 from tui.pacemaker import cib
 from tui.pacemaker.crm_mon import parse_status
 from tui.pacemaker.json_view import outcome_to_dict
@@ -22,7 +22,7 @@ def main(args: argparse.Namespace) -> int:
     try:
         outcome, source = _outcome(args)
     except (_InputError, TargetError) as exc:
-        print(f"pcmk-console status: {field(exc)}", file=sys.stderr)
+        print(f"pcmk-console status: {one_line(exc)}", file=sys.stderr)
         return ExitCode.USAGE
     if args.json:
         json.dump(outcome_to_dict(outcome), sys.stdout, indent=2, sort_keys=False)  # ensure_ascii: exact and safe
@@ -77,7 +77,7 @@ def _outcome(args: argparse.Namespace) -> tuple[StatusOutcome, str | None]:
 
     result = asyncio.run(look())
     if getattr(session, "host_keys_note", None):  # stderr: --json stays exact
-        print(f"pcmk-console status: {field(session.host_keys_note)}", file=sys.stderr)
+        print(f"pcmk-console status: {one_line(session.host_keys_note)}", file=sys.stderr)
     return result.outcome, None
 
 
@@ -115,19 +115,19 @@ def _where(node) -> str:
 
 def render_summary(outcome: StatusOutcome, source: str | None = None) -> str:
     """The short text form. Every string from the cluster (or a saved file) goes through
-    field(): no control character reaches the terminal raw."""
+    one_line(): no control character reaches the terminal raw."""
     if isinstance(outcome, Unavailable):
         cond = outcome.condition
         code = f" (exit {cond.exit_code})" if cond.exit_code is not None else ""
-        head = f"{field(source)}: not understood" if source else "Cluster not available"
-        lines = [f"{head}: {cond.kind.value}{code}: {field(cond.message)}"]
-        lines += [f"  {field(detail)}" for detail in cond.details]
+        head = f"{one_line(source)}: not understood" if source else "Cluster not available"
+        lines = [f"{head}: {cond.kind.value}{code}: {one_line(cond.message)}"]
+        lines += [f"  {one_line(detail)}" for detail in cond.details]
         return "\n".join(lines) + "\n"
     s = outcome.summary
-    name = field(s.cluster_name or "cluster")
+    name = one_line(s.cluster_name or "cluster")
     lines = [
-        f"{name} ({field(s.stack or 'unknown stack')}) - DC {field(s.dc or 'NONE')}, quorum {_yes(s.with_quorum)}, "
-        f"Pacemaker {field(outcome.pacemaker_version or 'unknown')}"
+        f"{name} ({one_line(s.stack or 'unknown stack')}) - DC {one_line(s.dc or 'NONE')}, quorum {_yes(s.with_quorum)}, "
+        f"Pacemaker {one_line(outcome.pacemaker_version or 'unknown')}"
     ]
     if not s.stonith_enabled:
         lines.append("WARNING: fencing (stonith-enabled) is disabled")
@@ -139,7 +139,7 @@ def render_summary(outcome: StatusOutcome, source: str | None = None) -> str:
         if not nodes:
             continue
         lines.append(f"{title} ({len(nodes)}):")
-        lines += [f"  {field(n.name)}: {_node_state(n)}{field(_where(n))}" for n in nodes]
+        lines += [f"  {one_line(n.name)}: {_node_state(n)}{one_line(_where(n))}" for n in nodes]
     primitives = [r for r in outcome.all_resources() if r.kind.value == "primitive"]
     active = sum(1 for r in primitives if r.active)
     failed = sum(1 for r in primitives if r.failed)
@@ -147,8 +147,8 @@ def render_summary(outcome: StatusOutcome, source: str | None = None) -> str:
     if outcome.failures:
         lines.append(f"Failed actions ({len(outcome.failures)}):")
         for f in outcome.failures:
-            reason = f" - {field(f.exit_reason)}" if f.exit_reason else ""
-            lines.append(f"  {field(f.op_key)} on {field(f.node)}: {field(f.exit_status or f.exit_code)}{reason}")
+            reason = f" - {one_line(f.exit_reason)}" if f.exit_reason else ""
+            lines.append(f"  {one_line(f.op_key)} on {one_line(f.node)}: {one_line(f.exit_status or f.exit_code)}{reason}")
     for cond in outcome.conditions:
-        lines.append(f"NOTE: {field(cond.message)}")
+        lines.append(f"NOTE: {one_line(cond.message)}")
     return "\n".join(lines) + "\n"
