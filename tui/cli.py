@@ -18,6 +18,7 @@ from pathlib import Path
 from tui import __version__
 from tui.config import ConfigError, default_config_path
 from tui.exitcodes import ExitCode
+from tui.remote.actionlog import ActionLog, StateDirError
 from tui.plaintext import is_utf8_text, one_line
 from tui.target import TargetError, resolve_target
 
@@ -110,6 +111,9 @@ def _main(argv: list[str] | None) -> int:
     except TargetError as exc:
         print(f"pcmk-console: {one_line(exc)}", file=sys.stderr)
         return ExitCode.USAGE
+    except StateDirError as exc:  # no action log to record in: nothing may run
+        print(f"pcmk-console: {one_line(exc)}; nothing ran", file=sys.stderr)
+        return ExitCode.USAGE
 
 
 def _tolerant_output() -> None:
@@ -152,6 +156,8 @@ def _check_text_arguments(args: argparse.Namespace) -> None:
 
 def _dispatch(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
     _check_text_arguments(args)
+    if args.verb in ("run", "apply"):
+        ActionLog().prepare()  # every change is recorded: no usable state directory, no change
     if args.verb == "status":
         from tui.headless.status import main as status_main
 

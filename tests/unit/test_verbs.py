@@ -260,3 +260,31 @@ def test_apply_output_of_a_failed_step_is_terminal_safe(capsys, monkeypatch, val
     assert code == 1
     assert "[FAILED] " in out
     assert_terminal_safe(out, err)
+
+
+# -- no usable state directory: no change runs, one line names it ------------------------------
+
+@pytest.mark.parametrize("argv", [
+    ["--demo", "apply", "standby", "node1", "--yes"],
+    ["apply", "standby", "node1", "--yes", "--demo"],
+    ["--demo", "run", "--", "hostname"],
+    ["run", "--demo", "--", "hostname"],
+])
+@pytest.mark.parametrize("broken", ["not-a-dir", "unmakeable"])
+def test_changes_need_a_usable_state_directory(capsys, monkeypatch, tmp_path, argv, broken):
+    blocker = tmp_path / "blocker"
+    blocker.write_text("a file where a directory should be")
+    state = blocker if broken == "not-a-dir" else blocker / "state"
+    monkeypatch.setenv("PCMK_CONSOLE_STATE_DIR", str(state))
+    code, out, err = run_cli(capsys, *argv)
+    assert code == 2
+    assert str(state) in err and "nothing ran" in err and "internal error" not in err
+    assert "SUCCESS" not in out and "[ok]" not in out
+
+
+def test_reads_still_work_without_a_state_directory(capsys, monkeypatch, tmp_path):
+    blocker = tmp_path / "blocker"
+    blocker.write_text("x")
+    monkeypatch.setenv("PCMK_CONSOLE_STATE_DIR", str(blocker / "state"))
+    code, out, err = run_cli(capsys, "--demo", "status")
+    assert code == 0 and "Cluster nodes" in out
