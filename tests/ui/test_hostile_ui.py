@@ -29,19 +29,24 @@ from tui.ui.screens.text_view import TextView
 ACTIONS = ("screenshot", "screen.confirm", "file:///etc/shadow")
 
 
-def poisoned(value, values):
+def poisoned(value, values, memo=None):
     """`value` with every str inside (dataclass fields, tuples, dict keys and values) replaced
-    by the next hostile string; enums, numbers and booleans kept."""
+    by the next hostile string, the same original always by the same one (a resource's node
+    names still match the nodes); enums, numbers and booleans kept. (tests.hostile.poison puts
+    one value everywhere; this one mixes the corpus across the fields.)"""
+    memo = {} if memo is None else memo
     if isinstance(value, Enum) or value is None or isinstance(value, (bool, int, float)):
         return value
     if isinstance(value, str):
-        return next(values)
+        if value not in memo:
+            memo[value] = next(values)
+        return memo[value]
     if isinstance(value, tuple):
-        return tuple(poisoned(v, values) for v in value)
+        return tuple(poisoned(v, values, memo) for v in value)
     if isinstance(value, dict):
-        return {poisoned(k, values): poisoned(v, values) for k, v in value.items()}
+        return {poisoned(k, values, memo): poisoned(v, values, memo) for k, v in value.items()}
     if dataclasses.is_dataclass(value):
-        changes = {f.name: poisoned(getattr(value, f.name), values)
+        changes = {f.name: poisoned(getattr(value, f.name), values, memo)
                    for f in dataclasses.fields(value) if f.init}
         return dataclasses.replace(value, **changes)
     return value
@@ -181,8 +186,13 @@ async def test_markup_typed_into_the_filter_and_the_prompt_is_literal(typed):
         await pilot.press("colon", *typed, "enter")
         await pilot.pause()
         assert app.is_running and isinstance(app.screen, MainScreen)
+        await pilot.press("colon", *f"theme {typed}", "enter")
+        await pilot.pause()
+        assert app.is_running and app.theme == "pcmk-dark"
         messages = [n.message for n in app._notifications]
         assert any(typed in m and "unknown command" in m for m in messages), messages
+        assert any(f"no theme {typed!r}" in m for m in messages), messages
+        assert_literal(app, "notifications")
 
 
 async def test_a_hostile_crm_mon_error_reaches_the_banner_and_status_line_escaped():

@@ -192,9 +192,7 @@ def resource_visible(
     """
     if resource.implicit and not options.details:
         return False
-    children = resource.children
-    if children and not options.details:
-        children = tuple(c for c in children if not c.implicit)
+    children = shown_children(resource, options)
     if children:
         return any(resource_visible(c, text_filter, options, on_node) for c in children)
     if not options.inactive and not resource.active:
@@ -208,8 +206,16 @@ def resource_visible(
     return True
 
 
+def shown_children(resource: Resource, options: ViewOptions) -> tuple[Resource, ...]:
+    """The children the tree shows: implicit ones only with details (R), as in crm_mon."""
+    if options.details:
+        return resource.children
+    return tuple(c for c in resource.children if not c.implicit)
+
+
 def resources_on(snapshot: Snapshot, node: str) -> list[Resource]:
-    return [r for r in snapshot.all_resources() if not r.children and node in r.nodes]
+    """What runs on a node, as crm_mon lists it (implicit resources left out)."""
+    return [r for r in snapshot.all_resources() if not r.children and not r.implicit and node in r.nodes]
 
 
 # --- banners and header -------------------------------------------------------------------

@@ -124,7 +124,7 @@ class NodeDetail(ModalScreen[None]):
 
         res = _table("Resources on this node", "resource")
         for resource in resources_on(snap, node.name):
-            res.add_row(palette.line(resource_label(resource)))
+            res.add_row(palette.line(resource_label(resource, snap)))
         if not res.row_count:
             res.add_row("(none)")
         self.query_one("#resources", Static).update(res)

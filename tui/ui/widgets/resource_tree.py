@@ -7,7 +7,7 @@ from textual.widgets.tree import TreeNode
 
 from tui.pacemaker.model import Resource, Snapshot
 from tui.ui.palette import Palette
-from tui.ui.present import Row, ViewOptions, resource_label, resource_visible
+from tui.ui.present import Row, ViewOptions, resource_label, resource_visible, shown_children
 
 
 class ResourceTree(Tree[str]):
@@ -47,10 +47,15 @@ class ResourceTree(Tree[str]):
             if not resource_visible(resource, text_filter, options, on_node):
                 return
             wanted.add(path)
-            label = resource_label(resource)
+            label = resource_label(resource, snapshot)
+            children = shown_children(resource, options)
             node = self._by_path.get(path)
+            if node is not None and bool(children) != node.allow_expand:
+                self._forget(path)  # leaf <-> parent (details on/off): made anew below
+                node.remove()
+                node = None
             if node is None:
-                if resource.children:
+                if children:
                     node = parent.add(palette.line(label), data=resource.id,
                                       expand=True)
                 else:
@@ -62,7 +67,7 @@ class ResourceTree(Tree[str]):
                 node.set_label(palette.line(label))
                 self._labels[path] = label
                 touched += 1
-            for child, child_path in _paths(resource.children, path + "/"):
+            for child, child_path in _paths(children, path + "/"):
                 visit(node, child, child_path)
 
         for resource, path in _paths(resources, ""):
@@ -75,19 +80,28 @@ class ResourceTree(Tree[str]):
                 node.remove()
             touched += 1
         self.sync_count = touched
-        self._all_leaves = sum(1 for _ in _leaves(resources))
+        self._all_leaves = sum(1 for _ in _leaves(resources, options))
+
+    def _forget(self, path: str) -> None:
+        for known in [p for p in self._by_path if p == path or p.startswith(path + "/")]:
+            self._by_path.pop(known)
+            self._labels.pop(known, None)
 
     def leaf_count(self, *, everything: bool = False) -> int:
-        """Resources without children shown now (everything: in the last snapshot)."""
+        """Resources without children shown now (everything: in the last snapshot, implicit
+        ones counted only with details, as the tree shows them)."""
         if everything:
             return self._all_leaves
         return sum(1 for node in self._by_path.values() if not node.allow_expand)
 
 
-def _leaves(resources):
+def _leaves(resources, options: ViewOptions):
     for resource in resources:
-        if resource.children:
-            yield from _leaves(resource.children)
+        if resource.implicit and not options.details:
+            continue
+        children = shown_children(resource, options)
+        if children:
+            yield from _leaves(children, options)
         else:
             yield resource
 
