@@ -114,7 +114,7 @@ class MainScreen(Screen):
             with TabPane(TAB_TITLES["nodes"], id="nodes"):
                 with VerticalScroll(id="node-panes"):
                     for pane, table_id in PANE_IDS.items():
-                        table = KeyedTable(id=table_id, classes="node-table")
+                        table = KeyedTable(id=table_id, classes="node-table", pinned=2)  # Node, State
                         table.border_title = pane
                         yield table
             with TabPane(TAB_TITLES["resources"], id="resources"):

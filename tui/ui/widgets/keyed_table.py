@@ -24,11 +24,11 @@ class KeyedTable(DataTable):
     """
 
     def __init__(self, *, id: str | None = None, classes: str | None = None,
-                 palette: Callable[[], Palette] | None = None) -> None:
+                 palette: Callable[[], Palette] | None = None, pinned: int = 1) -> None:
         # the first column names the row (node, resource, time): it stays put when a narrow
-        # terminal scrolls the others sideways
+        # terminal scrolls the others sideways (node panes pin their state word too)
         super().__init__(id=id, classes=classes, cursor_type="row", zebra_stripes=False,
-                         fixed_columns=1)
+                         fixed_columns=pinned)
         self.show_cursor = False
         self._keyed_columns: tuple[tuple[str, str], ...] = ()
         self._keyed_rows: dict[str, Row] = {}
