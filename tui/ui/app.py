@@ -205,6 +205,14 @@ class PcmkConsoleApp(App):
         super().notify(multi_line(message), title=one_line(title), severity=severity,
                        timeout=timeout, markup=False)
 
+    def _print_error_renderables(self) -> None:
+        # Textual prints an unhandled exception's traceback on the terminal at exit; ours goes
+        # to a crash file instead (run_app: tui.crash), so the user sees one line
+        if self._exception is not None:
+            self._exit_renderables.clear()
+            return
+        super()._print_error_renderables()
+
     def _theme_changed(self, _theme: Any) -> None:
         self._on_main("repaint")
 

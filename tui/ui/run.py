@@ -11,4 +11,10 @@ def run_app(session: Any, config: Any) -> int:
 
     app = PcmkConsoleApp(session, config)
     app.run()
+    if app._exception is not None:  # an unhandled error ended the app: one line + crash file
+        from tui.crash import crash_report
+        from tui.exitcodes import ExitCode
+
+        crash_report(app._exception)
+        return ExitCode.FAILED
     return app.return_code or 0
