@@ -140,7 +140,7 @@ def render_summary(outcome: StatusOutcome, source: str | None = None) -> str:
             continue
         lines.append(f"{title} ({len(nodes)}):")
         lines += [f"  {one_line(n.name)}: {_node_state(n)}{one_line(_where(n))}" for n in nodes]
-    primitives = [r for r in outcome.all_resources() if r.kind.value == "primitive"]
+    primitives = [r for r in outcome.all_resources() if r.kind.value == "primitive" and not r.implicit]  # as crm_mon lists them
     active = sum(1 for r in primitives if r.active)
     failed = sum(1 for r in primitives if r.failed)
     lines.append(f"Resources: {len(primitives)} primitives, {active} active, {failed} failed")
