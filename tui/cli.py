@@ -6,6 +6,8 @@
     pcmk-console run [--nodes all|cluster|remote|guest|NAMES] [--timeout S] -- COMMAND ...
     pcmk-console plan ACTION ...      show the exact commands an action would run
     pcmk-console apply ACTION ... [--yes]
+    pcmk-console apply --resume RUN_ID [--yes] [--force-rerun STEP] [--assume-done STEP]
+    pcmk-console runs [RUN_ID] [--json] [--limit N]    the plan runs the journal recorded
     pcmk-console log [--json | --export-sh [--include-demo]] [--limit N] [--cluster NAME]
 """
 
@@ -70,6 +72,16 @@ def build_parser() -> argparse.ArgumentParser:
         action_parser = sub.add_parser(verb, help=text)
         global_options(action_parser)
         add_action_arguments(action_parser, confirm=(verb == "apply"), common=global_options)
+        if verb == "apply":
+            from tui.headless.resume import add_resume_arguments
+
+            add_resume_arguments(action_parser)
+
+    runs = sub.add_parser("runs", help="list the plan runs the journal recorded (or one run's steps)")
+    global_options(runs)
+    runs.add_argument("run_id", nargs="?", default=None, metavar="RUN_ID", help="show this run's steps")
+    runs.add_argument("--json", action="store_true", help="one JSON record per run")
+    runs.add_argument("--limit", type=int, default=None, metavar="N", help="only the newest N runs")
 
     log = sub.add_parser("log", help="list the action log")
     global_options(log)
@@ -170,7 +182,18 @@ def _dispatch(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
         from tui.headless.run import run_on_target
 
         return run_on_target(args, resolve_target(args))
+    resuming = ("resume", "force_rerun", "assume_done")  # any of them: the resume path (it checks them)
+    if args.verb == "apply" and (any(getattr(args, name, None) for name in resuming) or args.action is None):
+        from tui.headless.resume import main as resume_main
+
+        return resume_main(parser, args, resolve_target(args))
+    if args.verb == "runs":
+        from tui.headless.runs import main as runs_main
+
+        args.target = resolve_target(args)  # --demo: demo runs; --cluster NAME: that cluster's
+        return runs_main(args)
     if args.verb in ("plan", "apply"):
+        args.yes = bool(getattr(args, "yes", False) or getattr(args, "apply_yes", False))  # `apply --yes ACTION`
         from tui.headless.actions import main as actions_main
 
         return actions_main(args, resolve_target(args), apply=(args.verb == "apply"))

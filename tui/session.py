@@ -7,14 +7,16 @@ to the next cluster node when one stops answering, and applies Plans. No Textual
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Mapping, Sequence
 
 from tui.config import ClusterConfig, Config, NodeConfig, host_keys_note
-from tui.ops.apply import PlanResult, StepCallback, apply_plan
+from tui.ops.engine import Listener, PlanResult, run_plan, undo_steps
+from tui.ops.journal import Journal, new_run_id
 from tui.ops.plan import Plan
 from tui.pacemaker import cib
 from tui.pacemaker.crm_mon import parse_status
@@ -190,8 +192,43 @@ class ClusterSession:
         """Where cluster-wide commands run: the node that last answered a refresh."""
         return self._preferred or self.cluster.status_nodes()[0].name
 
-    async def apply(self, plan: Plan, on_step: StepCallback | None = None) -> PlanResult:
-        return await apply_plan(plan, self.pool, default_host=self.action_host, read_only=self.read_only, on_step=on_step)
+    async def apply(self, plan: Plan, *, listeners: Sequence[Listener] = (), cancel: asyncio.Event | None = None,
+                    run_id: str | None = None, skip: Mapping[str, str] | None = None,
+                    journal: Journal | None = None) -> PlanResult:
+        """Run plan through the engine (tui.ops.engine): events go to listeners. The run is
+        journalled beside the action log (tui.ops.journal), each event on disk before the
+        listeners hear of it; `journal` (Journal.reopen) continues a recorded run."""
+        record = journal if journal is not None else self._journal(plan)
+        try:
+            return await run_plan(plan, self.pool, default_host=self.action_host, read_only=self.read_only,
+                                  listeners=(*((record,) if record else ()), *listeners), cancel=cancel,
+                                  run_id=run_id or new_run_id(), skip=skip, resumed=journal is not None)
+        finally:
+            if record is not None:
+                record.close()
+
+    async def undo(self, result: PlanResult, *, listeners: Sequence[Listener] = ()) -> PlanResult:
+        """Undo the done steps of a run, newest first (appended to the run's journal)."""
+        record = None
+        if self.log is not None and result.run_id:
+            record = Journal.continuing(result.plan, result.run_id, cluster=self.cluster.name,
+                                        demo=self.demo, state_dir=self.state_dir)
+        try:
+            return await undo_steps(result, self.pool, default_host=self.action_host, read_only=self.read_only,
+                                    listeners=(*((record,) if record else ()), *listeners))
+        finally:
+            if record is not None:
+                record.close()
+
+    @property
+    def state_dir(self) -> Path | None:
+        """Where the action log (and the journal's runs/) live; None: nothing is recorded."""
+        return self.log.path.parent if self.log is not None else None
+
+    def _journal(self, plan: Plan) -> Journal | None:
+        if self.log is None:
+            return None  # a session without an action log records nothing (tests)
+        return Journal(plan, cluster=self.cluster.name, demo=self.demo, state_dir=self.state_dir)
 
     async def close(self) -> None:
         await self.pool.close()
@@ -248,7 +285,7 @@ def build_session(
     if log is None:
         log = ActionLog()
     if demo:
-        from tui.remote.demo import DemoCluster, demo_config, demo_transport_factory
+        from tui.sim import DemoCluster, demo_config, demo_transport_factory
 
         state = DemoCluster(seed=demo_seed, clock=clock, life=demo_life)
         cluster = demo_config(state)

@@ -29,7 +29,7 @@ sys.path.insert(0, str(ROOT))
 from bench.status_model.gen_cib import generate  # noqa: E402
 from bench.status_model.run import ARGV, SIZES  # noqa: E402
 
-MODULES = ("model", "xmlsafe", "crm_mon", "cib", "diff")
+MODULES = ("model", "xmlsafe", "crm_mon", "cib", "diff", "vocabulary")
 
 
 def export(ref: str, into: Path) -> Path:
@@ -38,9 +38,10 @@ def export(ref: str, into: Path) -> Path:
     (into / "tui" / "__init__.py").write_text("")
     (package / "__init__.py").write_text("")
     for name in MODULES:
-        source = subprocess.run(["git", "show", f"{ref}:tui/pacemaker/{name}.py"], cwd=ROOT,
-                                capture_output=True, check=True).stdout
-        (package / f"{name}.py").write_bytes(source)
+        shown = subprocess.run(["git", "show", f"{ref}:tui/pacemaker/{name}.py"], cwd=ROOT,
+                               capture_output=True)
+        if shown.returncode == 0:  # an older REF may not have every module yet
+            (package / f"{name}.py").write_bytes(shown.stdout)
     return into
 
 

@@ -47,7 +47,8 @@ fixtures and randomly mutated copies of them).
 
 What changed: frozen model objects built by `model.positional_constructor` (fields stored on a
 plain twin class with the same __slots__, then __class__ set: ~0.15 us instead of ~0.8 us for
-an Operation, ~1.6 us for a Resource); None seeded into the conversion caches and call ids
+an Operation, ~1.6 us for a Resource; keyword-only since 2026-12-01, `model.keyword_constructor`,
+see the dated sections below); None seeded into the conversion caches and call ids
 converted directly (they never repeat); bytes attribute names and plain child iteration in
 the history and resource loops; groups/clones summarised in one pass; the parser keeps no
 xml:id table and no whitespace text nodes; join copies nodes positionally instead of
@@ -161,7 +162,13 @@ def write(rows: list[dict], path: Path, machine_text: str) -> None:
         "takes most of it). Generated CIBs go to /tmp/pcmk-bench.",
         "",
     ]
-    path.write_text("\n".join(lines))
+    # dated sections ("## ...") appended by hand after a run (before/after notes) are kept
+    try:
+        previous = path.read_text()
+    except OSError:
+        previous = ""
+    kept = previous[previous.index("\n## ") + 1:] if "\n## " in previous else ""
+    path.write_text("\n".join(lines) + ("\n" + kept if kept else ""))
 
 
 def main() -> None:

@@ -1,6 +1,6 @@
 import pytest
 
-from tui.remote.demo import build_demo
+from tui.sim import build_demo
 
 T0 = 1_790_000_000.0  # a fixed "now" for deterministic demo clusters
 

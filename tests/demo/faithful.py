@@ -9,8 +9,8 @@ import tempfile
 
 from lxml import etree
 
-from tui.remote.demo.cib import full_cib, to_text
-from tui.remote.demo.render import crm_mon_xml
+from tui.sim.cib import full_cib, to_text
+from tui.sim.render import crm_mon_xml
 
 
 def real_crm_mon(state) -> str:

@@ -15,7 +15,8 @@ import shutil
 import pytest
 
 from tests.demo.faithful import both
-from tui.remote.demo.scenario import build_demo
+from tui.sim.commands import execute
+from tui.sim.scenario import build_demo
 
 pytestmark = pytest.mark.skipif(shutil.which("crm_mon") is None, reason="needs Pacemaker's crm_mon")
 
@@ -34,6 +35,80 @@ def _standby_node1_and_back(s):
     s.set_node_attr("node1", "standby", None)
 
 
+REMOTE_XML = ('<primitive id="rn3" class="ocf" provider="pacemaker" type="remote">'
+              '<instance_attributes id="rn3-instance_attributes">'
+              '<nvpair id="rn3-instance_attributes-server" name="server" value="10.20.0.23"/>'
+              '<nvpair id="rn3-instance_attributes-reconnect_interval" name="reconnect_interval" value="60s"/>'
+              '</instance_attributes><operations>'
+              '<op id="rn3-monitor-interval-60s" name="monitor" interval="60s" timeout="30s"/></operations></primitive>')
+
+
+def _sh(s, host, *argv, stdin=b""):
+    rc, out, err = execute(s, host, argv, stdin)
+    assert rc == 0, (argv, out, err)
+
+
+def _rn3_created(s):
+    """The connection is in the CIB before the machine has the key: its start fails."""
+    _sh(s, "node1", "cibadmin", "--create", "-o", "resources", "-X", REMOTE_XML)
+    s.tick(s.now + 5)
+
+
+def _rn3_online(s):
+    _sh(s, "rn3", "install", "-m", "0400", "-o", "hacluster", "-g", "haclient", "/dev/stdin",
+        "/etc/pacemaker/authkey", stdin=s.authkey)
+    _sh(s, "rn3", "systemctl", "enable", "--now", "pacemaker_remote")
+    _sh(s, "node1", "cibadmin", "--create", "-o", "resources", "-X", REMOTE_XML)
+    s.tick(s.now + 5)
+
+
+def _rn3_retried(s):
+    _rn3_created(s)
+    _sh(s, "rn3", "install", "-m", "0400", "-o", "hacluster", "-g", "haclient", "/dev/stdin",
+        "/etc/pacemaker/authkey", stdin=s.authkey)
+    _sh(s, "rn3", "systemctl", "enable", "--now", "pacemaker_remote")
+    s.tick(s.now + 61)
+
+
+def _rn1_disabled(s):
+    _sh(s, "node1", "crm_resource", "--resource", "rn1", "--meta", "--set-parameter", "target-role",
+        "--parameter-value", "Stopped")
+
+
+def _rn1_deleted(s):
+    _rn1_disabled(s)
+    _sh(s, "node1", "cibadmin", "--delete", "-o", "resources", "-X", '<primitive id="rn1"/>')
+
+
+def _rn1_removed(s):
+    _rn1_deleted(s)
+    _sh(s, "node1", "crm_node", "--force", "--remove", "rn1")
+
+
+VM_XML = ('<primitive id="vm-gn3" class="ocf" provider="heartbeat" type="VirtualDomain">'
+          '<instance_attributes id="vm-gn3-instance_attributes">'
+          '<nvpair id="vm-gn3-instance_attributes-config" name="config" value="/etc/libvirt/qemu/gn3.xml"/>'
+          '</instance_attributes><operations>'
+          '<op id="vm-gn3-monitor-interval-30s" name="monitor" interval="30s" timeout="30s"/></operations></primitive>')
+
+
+def _gn3_added(s):
+    """pcs cluster node add-guest's way: the VM runs, then it gets its remote-node meta."""
+    _sh(s, "gn3", "install", "-m", "0400", "-o", "hacluster", "-g", "haclient", "/dev/stdin",
+        "/etc/pacemaker/authkey", stdin=s.authkey)
+    _sh(s, "gn3", "systemctl", "enable", "--now", "pacemaker_remote")
+    _sh(s, "node1", "cibadmin", "--create", "-o", "resources", "-X", VM_XML)
+    s.tick(s.now + 5)
+    for name, value in (("remote-addr", "10.20.0.43"), ("remote-node", "gn3")):
+        _sh(s, "node1", "crm_resource", "--resource", "vm-gn3", "--meta", "--set-parameter", name,
+            "--parameter-value", value)
+    s.tick(s.now + 5)
+
+
+def _gn2_meta_removed(s):
+    _sh(s, "node1", "crm_resource", "--resource", "vm-gn2", "--meta", "--delete-parameter", "remote-node")
+
+
 SCENARIOS = {
     "initial": lambda s: None,
     "remote-dropped": _drop_rn1,
@@ -50,6 +125,19 @@ SCENARIOS = {
     "node3-back-from-standby": lambda s: s.set_node_attr("node3", "standby", None),
     "cleanup-all": lambda s: s.cleanup(),
     "ten-minutes-of-life": lambda s: s.tick(s.now + 600),
+    # what the node wizards do, through the commands they run
+    "remote-created-without-key": _rn3_created,
+    "remote-added-and-online": _rn3_online,
+    "remote-retried-after-reconnect-interval": _rn3_retried,
+    "remote-connection-disabled": _rn1_disabled,
+    "remote-connection-deleted": _rn1_deleted,
+    "remote-node-removed": _rn1_removed,
+    "guest-added": _gn3_added,
+    "guest-meta-removed": _gn2_meta_removed,
+    "remote-daemon-stopped": lambda s: _sh(s, "rn2", "systemctl", "stop", "pacemaker_remote"),
+    "remote-daemon-stopped-and-back": lambda s: (_sh(s, "rn2", "systemctl", "stop", "pacemaker_remote"),
+                                                 _sh(s, "rn2", "systemctl", "start", "pacemaker_remote"),
+                                                 s.tick(s.now + 61)),
 }
 
 

@@ -6,8 +6,8 @@ from collections import Counter
 
 import pytest
 
-from tui.remote.demo.cib import configuration_text, version_text
-from tui.remote.demo.render import crm_mon_xml
+from tui.sim.cib import configuration_text, version_text
+from tui.sim.render import crm_mon_xml
 
 crm_mon = pytest.importorskip("tui.pacemaker.crm_mon")
 cib = pytest.importorskip("tui.pacemaker.cib")

@@ -5,9 +5,9 @@ from __future__ import annotations
 from lxml import etree
 
 from tests.demo.conftest import T0, FakeClock
-from tui.remote.demo import build_demo
-from tui.remote.demo.render import crm_mon_xml
-from tui.remote.demo.state import LOST_REMOTE
+from tui.sim import build_demo
+from tui.sim.render import crm_mon_xml
+from tui.sim.state import LOST_REMOTE
 
 
 def _doc(state) -> etree._Element:

@@ -14,8 +14,8 @@ from lxml import etree
 
 from tui.pacemaker import commands, refresh
 from tui.pacemaker.model import CibVersion
-from tui.remote.demo import DemoTransport, demo_config, demo_transport_factory
-from tui.remote.demo.commands import execute
+from tui.sim import DemoTransport, demo_config, demo_transport_factory
+from tui.sim.commands import execute
 from tui.remote.secret import Secret
 from tui.remote.transport import Transport, TransportError
 
@@ -96,11 +96,19 @@ async def test_bad_names_fail_like_pacemaker(demo, argv, code, message):
     assert _cib_version(demo) == version
 
 
-@pytest.mark.parametrize("argv", [("ls", "/"), ("rm", "-rf", "/"), ("sh", "-c", "id")])
+@pytest.mark.parametrize("argv", [("ls", "/"), ("dd", "if=/dev/zero", "of=/dev/sda"), ("sh", "-c", "id")])
 async def test_unknown_commands_are_not_found(demo, argv):
     result = await DemoTransport(demo, "node1", **NOW).run(argv)
     assert result.exit_status == 127
     assert f"{argv[0]}: not found" in result.stderr.decode()
+
+
+async def test_options_the_simulator_does_not_know_are_refused(demo):
+    """rm is emulated (rm -f PATH); rm -rf is not, and refusing it changes nothing."""
+    before = dict(demo.host("node1").fs.entries)
+    result = await DemoTransport(demo, "node1", **NOW).run(("rm", "-rf", "/"))
+    assert result.exit_status == 1 and "supports only `rm -f PATH...`" in result.stderr.decode()
+    assert demo.host("node1").fs.entries == before
 
 
 async def test_trivial_shell_commands(demo):
@@ -133,7 +141,7 @@ def test_refresh_emulation_prints_what_the_real_script_prints(demo, tmp_path, kn
         shim = tmp_path / tool
         shim.write_text(
             f"#!{sys.executable}\nimport sys\nsys.path.insert(0, {os.getcwd()!r})\n"
-            "import pickle\nfrom tui.remote.demo.commands import execute\n"
+            "import pickle\nfrom tui.sim.commands import execute\n"
             f"state = pickle.load(open({str(tmp_path / 'state.pickle')!r}, 'rb'))\n"
             f"rc, out, err = execute(state, 'node1', ({tool!r},) + tuple(sys.argv[1:]))\n"
             "sys.stdout.write(out); sys.stderr.write(err); sys.exit(rc)\n"
@@ -161,7 +169,7 @@ async def test_timeout_stdin_and_streaming(demo):
 
 async def test_default_latency_is_a_few_milliseconds(demo, monkeypatch):
     """Checked by what the transport waits for, not by a stopwatch."""
-    from tui.remote.demo import transport as module
+    from tui.sim import transport as module
 
     waits = []
 

@@ -81,8 +81,11 @@ async def test_demo_refreshes_go_to_the_read_log_and_actions_name_cluster_and_tr
     assert records and all(r.get("argv")[0] != "sh" for r in records)  # no refresh among them
     assert all(r.get("purpose") != "status refresh" for r in records)
     assert {(r.get("cluster"), r.get("transport")) for r in records} == {(session.cluster.name, "demo")}
-    reads = log.reads.records()
+    reads = [r for r in log.reads.records() if r["purpose"] == "status refresh"]
     assert len(reads) == 4
+    # the plan's done probe is a read too, carrying its run and step ids
+    (probe,) = [r for r in log.reads.records() if r["purpose"] != "status refresh"]
+    assert probe["argv"][-2:] == ["--query", "--quiet"] and probe["step_id"] and probe["run_id"]
     for read in reads:
         assert read["cluster"] == session.cluster.name and read["transport"] == "demo"
         assert read["purpose"] == "status refresh" and read["argv"][:2] == ["sh", "-c"]

@@ -1,7 +1,7 @@
 """A hand-built snapshot with every node kind and list, plus small fakes for UI tests.
 
 FakeSession stands in for tui.session.ClusterSession with canned refresh results, but runs
-plans the real way (tui.ops.apply -> WorkerPool -> ActionLog) over a transport that records
+plans the real way (tui.ops.engine -> WorkerPool -> ActionLog) over a transport that records
 what reached it, so a test sees exactly which commands would have reached a cluster.
 """
 
@@ -10,7 +10,7 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass, field
 
-from tui.ops.apply import apply_plan
+from tui.ops.engine import run_plan
 from tui.pacemaker.model import (
     Ban,
     CibVersion,
@@ -222,7 +222,7 @@ class FakeSession:
             return FakeRefresh(outcome, outcome, error=error)
         return FakeRefresh(outcome, self.last, error=error or outcome.condition.message)
 
-    async def apply(self, plan):
+    async def apply(self, plan, **kwargs):
         self.applied.append(plan)
-        return await apply_plan(plan, self.pool, default_host=self.action_host,
-                                read_only=self.read_only)
+        return await run_plan(plan, self.pool, default_host=self.action_host,
+                              read_only=self.read_only, **kwargs)

@@ -248,8 +248,9 @@ async def test_confirmed_action_runs_the_plans_command_and_logs_it(tmp_path):
         assert session.calls == []
         await pilot.press("s", "y")
         await applied(app, pilot)
-        assert session.calls == [("node1", ("crm_attribute", "--node", "node2", "--name",
-                                            "standby", "--update", "on"))]
+        assert session.calls == [  # the done probe (a read: not in the log), then the change
+            ("node1", ("crm_attribute", "--node", "node2", "--name", "standby", "--query", "--quiet")),
+            ("node1", ("crm_attribute", "--node", "node2", "--name", "standby", "--update", "on"))]
         log = table(app, "action-log")
         assert len(log.row_keys) == 1
         assert log.row_data(log.row_keys[0])[2] == ("ok", "node-online")

@@ -17,5 +17,5 @@ def test_wheel_contains_themes_styles_and_every_layer(tmp_path):
     for theme in sorted((ROOT / "themes").glob("*.yaml")):
         assert any(n.endswith(f"data/share/pcmk-console/themes/{theme.name}") for n in names), theme.name
     assert "tui/ui/app.tcss" in names
-    for module in ("tui/cli.py", "tui/session.py", "tui/pacemaker/crm_mon.py", "tui/remote/ssh.py", "tui/ops/plan.py", "tui/remote/demo/scenario.py"):
+    for module in ("tui/cli.py", "tui/session.py", "tui/pacemaker/crm_mon.py", "tui/remote/ssh.py", "tui/ops/plan.py", "tui/sim/scenario.py"):
         assert module in names

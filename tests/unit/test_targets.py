@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 
 from tui import cli
-from tui.remote.demo import DemoCluster
-from tui.remote.demo.transport import DemoTransport
+from tui.sim import DemoCluster
+from tui.sim.transport import DemoTransport
 from tui.remote.local import LocalTransport
 from tui.remote.ssh import SshTransport
 from tui.target import CIB_FILE, CONFIG, DEMO, LOCAL, TargetError, resolve_target
@@ -116,8 +116,13 @@ VERBS = {
     "plan-mid": (["plan"], ["standby", "rn1"]),
     "apply-mid": (["apply"], ["standby", "rn1", "--yes"]),
     "log": (["log"], []),
+    "runs": (["runs"], []),
     "tui": ([], []),
 }
+
+
+# verbs that read only the state directory: they never reach a cluster
+READS_NOTHING = ("log", "runs")
 
 
 def argv_for(verb: str, options: list[str], position: str) -> list[str]:
@@ -149,7 +154,7 @@ def changes(verb: str) -> bool:
 def test_demo_goes_to_the_demo_only(recorder, capsys, verb, position):
     code, out = run_cli(argv_for(verb, ["--demo"], position), capsys)
     assert code == 0, out.err
-    if verb == "log":
+    if verb in READS_NOTHING:
         assert recorder.calls == []
         return
     assert recorder.kinds() == {"demo"}, recorder.calls
@@ -168,7 +173,7 @@ def test_cib_file_reads_locally_with_CIB_file_and_never_changes(recorder, capsys
         assert recorder.calls == []  # refused before anything ran
         return
     assert code == 0, out.err
-    if verb == "log":
+    if verb in READS_NOTHING:
         assert recorder.calls == []
         return
     assert recorder.calls and recorder.kinds() == {"local"}
@@ -181,7 +186,7 @@ def test_config_goes_to_the_configured_cluster_only(recorder, capsys, verb, posi
     options = ["--config", str(recorder.config)] + (["--cluster", cluster] if cluster else [])
     code, out = run_cli(argv_for(verb, options, position), capsys)
     assert code == 0, out.err
-    if verb == "log":
+    if verb in READS_NOTHING:
         assert recorder.calls == []
         return
     assert recorder.calls and recorder.kinds() == {"ssh"}, recorder.calls
@@ -197,7 +202,7 @@ def test_no_option_is_the_local_cluster(recorder, capsys, verb, position, monkey
     assert code == 0, out.err
     if verb == "run":  # `run --nodes cluster` also reaches the other nodes the cluster lists
         assert "local" in recorder.kinds() and "demo" not in recorder.kinds()
-    elif verb != "log":
+    elif verb not in READS_NOTHING:
         assert recorder.kinds() == {"local"}
     assert all("CIB_file" not in c[3] for c in recorder.calls)
 

@@ -175,10 +175,11 @@ def test_plan_and_errors_naming_hostile_names_are_terminal_safe(capsys, value):
     code, out, err = run_cli(capsys, "--demo", "plan", "standby", "--", value)
     assert code == 2
     assert_terminal_safe(out, err)
-    for plan in (actions.standby(value), actions.node_maintenance(value), actions.cleanup(value, value)):
-        text = plan.describe(default_host=value)
+    for build in (actions.standby, actions.node_maintenance, lambda v: actions.cleanup(v, v)):
+        text = build(value).describe(default_host=value)
         assert_terminal_safe(text)
-        assert len(text.splitlines()) == 3  # a newline in a name cannot add a line
+        # a newline in a name cannot add a line
+        assert len(text.splitlines()) == len(build("x").describe(default_host="x").splitlines())
 
 
 @pytest.mark.parametrize("value", [v for v in hostile.ESCAPES + hostile.LAYOUT if "\x00" not in v], ids=hostile.short)
@@ -246,11 +247,11 @@ def test_a_state_dir_that_cannot_be_made_still_gets_a_crash_file_elsewhere(capsy
 @pytest.mark.parametrize("value", [v for v in hostile.ESCAPES + hostile.LAYOUT + hostile.HUGE], ids=hostile.short)
 def test_apply_output_of_a_failed_step_is_terminal_safe(capsys, monkeypatch, value):
     """What a failed command said (its stderr, its host) is the cluster's: shown escaped."""
-    from tui.ops.apply import PlanResult, StepOutcome
+    from tui.ops.engine import PlanResult, StepOutcome
     from tui.remote.transport import CommandResult
     from tui.session import ClusterSession
 
-    async def failing_apply(self, plan, on_step=None):
+    async def failing_apply(self, plan, **kwargs):
         step = plan.steps[0]
         result = CommandResult(host=value, argv=step.argv, exit_status=1, stderr=value.encode("utf-8", "surrogatepass"))
         return PlanResult(plan, (StepOutcome(step, value, "run", result),))

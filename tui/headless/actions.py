@@ -15,6 +15,7 @@ from typing import Callable
 from tui.exitcodes import ExitCode
 from tui.plaintext import multi_line, one_line
 from tui.ops import actions
+from tui.ops.events import OutputLine, StepState, Waiting
 from tui.ops.plan import Plan
 from tui.pacemaker.model import Snapshot
 from tui.remote.transport import ReadOnlyError
@@ -115,18 +116,45 @@ async def _plan_or_apply(verb: str, args: argparse.Namespace, target: Target, pl
             print("nothing ran")
             return ExitCode.OK
         try:
-            result = await session.apply(plan)
+            result = await session.apply(plan, listeners=(progress(plan),))
         except ReadOnlyError as exc:
             print(f"pcmk-console apply: refused: {one_line(exc)}", file=sys.stderr)
             return ExitCode.READ_ONLY
+        report(result)
+        if result.undo_offered and not args.yes and sys.stdin.isatty():
+            # asked only at a terminal: --yes never undoes on its own
+            if input(f"Undo the {len(result.undo_offered)} step(s) done, newest first? [y/N] ").strip().lower() in ("y", "yes"):
+                undone = await session.undo(result, listeners=(progress(plan),))
+                print(one_line(f"{plan.title}: {undone.state}"))
     finally:
         await session.close()
+    return ExitCode.OK if result.ok else ExitCode.FAILED
+
+
+def report(result) -> None:
+    """Each step's end, the failed one's output, and in words what was and was not done."""
     for outcome in result.outcomes:
-        status = "ok" if outcome.ok else "FAILED"
-        print(f"[{status}] {one_line(outcome.host)}: {one_line(outcome.step.title)}")
+        status = {StepState.DONE: "ok", StepState.SKIPPED: "skipped"}.get(outcome.state, "FAILED")
+        print(f"[{status}] {one_line(outcome.host)}: {one_line(outcome.step.title)}"
+              + (f" ({one_line(outcome.detail)})" if outcome.state is StepState.SKIPPED and outcome.detail else ""))
         if outcome.result is not None and not outcome.ok:
             text = (outcome.result.stderr or outcome.result.stdout).decode(errors="replace").strip()
             if text:
                 print("  " + multi_line(text).replace("\n", "\n  "))
+        if outcome.fix:
+            print(f"  fix: {one_line(outcome.fix)}")
     print(one_line(result.summary()))
-    return ExitCode.OK if result.ok else ExitCode.FAILED
+    if not result.ok:
+        print(one_line(result.statement()))
+        if result.undo_offered:
+            print("can be undone (newest first): " + ", ".join(one_line(i) for i in result.undo_offered))
+
+
+def progress(plan: Plan):
+    """A listener printing a plan's progress as it runs: waits, and a long step's output."""
+    def show(event) -> None:
+        if isinstance(event, Waiting):
+            print(f"  waiting ({event.attempt}/{event.of}): {one_line(event.observed)}", flush=True)
+        elif isinstance(event, OutputLine) and len(plan.steps) > 1:
+            print(f"  | {one_line(event.text)}", flush=True)
+    return show

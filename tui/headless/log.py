@@ -35,6 +35,7 @@ from typing import Any, Iterable, TextIO
 
 from tui.exitcodes import ExitCode
 from tui.pacemaker.sensitive import redact_text
+from tui.pacemaker.vocabulary import outcome_text
 from tui.pacemaker.when import at
 from tui.plaintext import is_safe, one_line
 from tui.remote.actionlog import ActionLog, ActionRecord
@@ -78,21 +79,10 @@ def _where(record: ActionRecord) -> str:
 
 
 def _outcome(record: ActionRecord) -> str:
-    if record.state == "refused":
-        return "REFUSED (read-only)"
-    if record.state == "running":
-        return "NO END RECORDED (still running, or the console died)"
-    status = record.get("exit_status")
-    if record.get("timed_out"):
-        return "TIMED OUT"
-    if record.get("cancelled"):
-        return "CANCELLED"
-    if status is None:
-        return f"ERROR: {_field(record.get('error'))}"
-    text = f"exit {_field(status)}"
-    if record.get("error"):
-        text += f" ({_field(record.get('error'))})"
-    return text
+    """The outcome in the words the TUI's log pane uses too (tui.pacemaker.vocabulary)."""
+    return _field(outcome_text(
+        record.state, record.get("exit_status"), timed_out=bool(record.get("timed_out")),
+        cancelled=bool(record.get("cancelled")), error=record.get("error")))
 
 
 def render_human(records: list[ActionRecord]) -> str:

@@ -14,7 +14,7 @@ from tui.pacemaker import cib
 from tui.pacemaker.crm_mon import parse_status
 from tui.pacemaker.json_view import outcome_to_dict
 from tui.pacemaker.model import ConditionKind, NodeKind, Snapshot, StatusOutcome, Unavailable
-from tui.pacemaker.vocabulary import node_state_text
+from tui.pacemaker.vocabulary import NODE_KIND_TITLES, node_state_text
 from tui.target import TargetError, check_readable, resolve_target
 
 
@@ -133,8 +133,7 @@ def render_summary(outcome: StatusOutcome, source: str | None = None) -> str:
         lines.append("WARNING: fencing (stonith-enabled) is disabled")
     if s.maintenance_mode:
         lines.append("WARNING: cluster is in maintenance mode")
-    titles = {NodeKind.CLUSTER: "Cluster nodes", NodeKind.REMOTE: "Remote nodes", NodeKind.GUEST: "Guest nodes", NodeKind.BUNDLE: "Bundle nodes", NodeKind.PING: "Ping nodes"}
-    for kind, title in titles.items():
+    for kind, title in NODE_KIND_TITLES.items():  # the titles the TUI's panes use too
         nodes = outcome.nodes_of(kind)
         if not nodes:
             continue

@@ -89,6 +89,8 @@ class StepFinished:
     state: StepState  # DONE, FAILED or CANCELLED
     error: str | None = None
     duration: float = 0.0
+    detail: str | None = None  # what a check or a wait observed (a check's warning)
+    fix: str | None = None  # a check's fix to offer (failed, or warned)
 
 
 @dataclass(frozen=True, slots=True)

@@ -29,7 +29,7 @@ from tui.pacemaker.model import (
     Node,
     NodeKind,
     Snapshot,
-    positional_constructor,
+    keyword_constructor,
 )
 from tui.pacemaker.xmlsafe import UnsafeXml, clip, parse_int, parse_xml
 
@@ -224,20 +224,16 @@ def _bundle_address(facts: BundleFacts | None, node: str) -> str:
         return node
 
 
-# dataclasses.replace costs ~10 µs a node (keyword __init__ plus field introspection); a
+# dataclasses.replace costs ~10 µs a node (frozen __init__ plus field introspection); a
 # cluster with hundreds of remote nodes replaces every one of them on each refresh.
 _NODE_FIELDS = tuple(f.name for f in dataclasses.fields(Node))
-_NODE_INDEX = {name: i for i, name in enumerate(_NODE_FIELDS)}
 _node_values = operator.attrgetter(*_NODE_FIELDS)
-_new_node = positional_constructor(Node)
+_new_node = keyword_constructor(Node)
 
 
 def _replace_node(node: Node, update: dict) -> Node:
-    """dataclasses.replace(node, **update), faster."""
-    values = list(_node_values(node))
-    for name, value in update.items():
-        values[_NODE_INDEX[name]] = value
-    return _new_node(*values)
+    """dataclasses.replace(node, **update), faster (a misspelt name is still a TypeError)."""
+    return _new_node(**{**dict(zip(_NODE_FIELDS, _node_values(node))), **update})
 
 
 def join(snapshot: Snapshot, facts: CibFacts) -> Snapshot:

@@ -39,7 +39,7 @@ from tui.pacemaker.model import (
     Summary,
     Ticket,
     Unavailable,
-    positional_constructor,
+    keyword_constructor,
 )
 from tui.pacemaker.xmlsafe import (
     UnsafeXml,
@@ -78,11 +78,12 @@ _int_cache: dict[str | None, int | None] = {None: None}
 _ms_cache: dict[str | None, int | None] = {None: None}
 
 
-# Positional constructors for the objects built thousands of times per parse (see model.py).
-_new_operation = positional_constructor(Operation)
-_new_history = positional_constructor(ResourceHistory)
-_new_resource = positional_constructor(Resource)
-_new_node = positional_constructor(Node)
+# Fast keyword-only constructors for the objects built thousands of times per parse (see
+# model.py): every value named, every field left out takes the model's default.
+_new_operation = keyword_constructor(Operation)
+_new_history = keyword_constructor(ResourceHistory)
+_new_resource = keyword_constructor(Resource)
+_new_node = keyword_constructor(Node)
 
 
 def _flag(el, name: str, default: bool = False) -> bool:
@@ -130,8 +131,9 @@ def parse_status(
         try:
             return _parse_root(root, exit_code, stderr)
         except RecursionError:
-            return Unavailable(Condition(ConditionKind.MALFORMED,
-                                         "crm_mon output nests too deeply", exit_code))
+            return Unavailable(Condition(kind=ConditionKind.MALFORMED,
+                                         message="crm_mon output nests too deeply",
+                                         exit_code=exit_code))
     finally:
         if gc_was_enabled:
             gc.enable()
@@ -150,13 +152,16 @@ def pacemaker_version(dc_version: str | None) -> str | None:
 
 def _exit_condition(exit_code: int | None, message: str, details=()) -> Condition | None:
     if exit_code == EXIT_NOT_CONNECTED:
-        return Condition(ConditionKind.NOT_CONNECTED, message or "Not connected", exit_code, details)
+        return Condition(kind=ConditionKind.NOT_CONNECTED, message=message or "Not connected",
+                         exit_code=exit_code, details=details)
     if exit_code == EXIT_INSUFFICIENT_PRIVILEGES:
-        return Condition(ConditionKind.INSUFFICIENT_PRIVILEGES,
-                         message or "Insufficient privileges", exit_code, details)
+        return Condition(kind=ConditionKind.INSUFFICIENT_PRIVILEGES,
+                         message=message or "Insufficient privileges",
+                         exit_code=exit_code, details=details)
     if exit_code:
-        return Condition(ConditionKind.COMMAND_FAILED,
-                         message or f"crm_mon exited with code {exit_code}", exit_code, details)
+        return Condition(kind=ConditionKind.COMMAND_FAILED,
+                         message=message or f"crm_mon exited with code {exit_code}",
+                         exit_code=exit_code, details=details)
     return None
 
 
@@ -172,7 +177,8 @@ def _unparsable(exc: Exception, data, exit_code: int | None, stderr: str) -> Con
         reason = "crm_mon printed nothing"
     else:
         reason = f"crm_mon output is not well-formed XML: {clip(str(exc), 300)}"
-    return Condition(ConditionKind.MALFORMED, reason, exit_code, stderr_lines)
+    return Condition(kind=ConditionKind.MALFORMED, message=reason,
+                     exit_code=exit_code, details=stderr_lines)
 
 
 def _errors(status) -> tuple[str, ...]:
@@ -184,11 +190,13 @@ def _errors(status) -> tuple[str, ...]:
 
 def _pacemakerd_condition(state: str | None, message: str, exit_code, details) -> Condition | None:
     if state in PACEMAKERD_STARTING:
-        return Condition(ConditionKind.PACEMAKERD_STARTING,
-                         message or f"pacemakerd is starting ({state})", exit_code, details)
+        return Condition(kind=ConditionKind.PACEMAKERD_STARTING,
+                         message=message or f"pacemakerd is starting ({state})",
+                         exit_code=exit_code, details=details)
     if state in PACEMAKERD_STOPPING:
-        return Condition(ConditionKind.PACEMAKERD_STOPPING,
-                         message or f"pacemakerd is shutting down ({state})", exit_code, details)
+        return Condition(kind=ConditionKind.PACEMAKERD_STOPPING,
+                         message=message or f"pacemakerd is shutting down ({state})",
+                         exit_code=exit_code, details=details)
     return None
 
 
@@ -206,9 +214,10 @@ def _parse_root(root, exit_code: int | None, stderr: str) -> StatusOutcome:
     else:
         shown = tag if isinstance(tag, str) else "a non-element node"
         return Unavailable(Condition(
-            ConditionKind.MALFORMED,
-            f"unexpected root element <{clip(shown, 80)}>: expected <pacemaker-result> or <crm_mon>",
-            exit_code))
+            kind=ConditionKind.MALFORMED,
+            message=f"unexpected root element <{clip(shown, 80)}>: "
+                    "expected <pacemaker-result> or <crm_mon>",
+            exit_code=exit_code))
 
     sections = {}
     for child in root:
@@ -226,9 +235,10 @@ def _parse_root(root, exit_code: int | None, stderr: str) -> StatusOutcome:
         state = disconnected.get("pacemakerd-state")
         desc = clip(disconnected.get("description")) or message
         cond = _pacemakerd_condition(state, desc, effective_code, errors)
-        return Unavailable(cond or Condition(ConditionKind.DISCONNECTED,
-                                             desc or "crm_mon is disconnected from the cluster",
-                                             effective_code, errors))
+        return Unavailable(cond or Condition(
+            kind=ConditionKind.DISCONNECTED,
+            message=desc or "crm_mon is disconnected from the cluster",
+            exit_code=effective_code, details=errors))
 
     summary_el = sections.get("summary")
     pacemakerd = sections.get("pacemakerd")
@@ -240,9 +250,9 @@ def _parse_root(root, exit_code: int | None, stderr: str) -> StatusOutcome:
             return Unavailable(cond)
         if state and not effective_code and sections.get("nodes") is None:
             # e.g. "query failed", "invalid": pacemakerd answered but no state followed
-            return Unavailable(Condition(ConditionKind.DISCONNECTED,
-                                         f"pacemakerd state: {clip(state, 100)}",
-                                         effective_code, errors))
+            return Unavailable(Condition(kind=ConditionKind.DISCONNECTED,
+                                         message=f"pacemakerd state: {clip(state, 100)}",
+                                         exit_code=effective_code, details=errors))
 
     has_state = summary_el is not None or sections.get("nodes") is not None
     if effective_code:
@@ -252,14 +262,16 @@ def _parse_root(root, exit_code: int | None, stderr: str) -> StatusOutcome:
         conditions = (cond,)  # a failing exit that still printed state: keep both
     elif not has_state:
         if errors:
-            return Unavailable(Condition(ConditionKind.ERRORS, errors[0] or message or "error",
-                                         effective_code, errors))
-        return Unavailable(Condition(ConditionKind.MALFORMED,
-                                     "crm_mon output carries no cluster state (no <summary>)",
-                                     effective_code))
+            return Unavailable(Condition(kind=ConditionKind.ERRORS,
+                                         message=errors[0] or message or "error",
+                                         exit_code=effective_code, details=errors))
+        return Unavailable(Condition(
+            kind=ConditionKind.MALFORMED,
+            message="crm_mon output carries no cluster state (no <summary>)",
+            exit_code=effective_code))
     elif errors:
-        conditions = (Condition(ConditionKind.ERRORS, errors[0] or message or "error",
-                                effective_code, errors),)
+        conditions = (Condition(kind=ConditionKind.ERRORS, message=errors[0] or message or "error",
+                                exit_code=effective_code, details=errors),)
     else:
         conditions = ()
     return _snapshot(sections, api_version, legacy_version, pacemakerd, conditions)
@@ -395,31 +407,25 @@ def _primitive(el) -> Resource:
         nodes = (child.get(b"name") or "",) if child.tag == "node" else ()
     else:
         nodes = _node_names(el)
+    # implicit is left False here: _bundle and _mark_guest_connections mark it
     return _new_resource(
-        get(b"id") or "",  # id
-        ResourceKind.PRIMITIVE,  # kind
-        _agent(agent) if agent and "::" in agent else agent,  # agent
-        _ROLE_ALIASES.get(role, role),  # role
-        get(b"target_role"),  # target_role
-        get(b"active") == "true",  # active
-        # orphaned: 3.0.2 renamed orphaned -> removed (both printed for now)
-        get(b"removed") == "true" or get(b"orphaned") == "true",
-        get(b"blocked") == "true",  # blocked
-        get(b"managed") != "false",  # managed
-        get(b"failed") == "true",  # failed
-        get(b"failure_ignored") == "true",  # failure_ignored
-        get(b"maintenance") == "true",  # maintenance
-        get(b"pending"),  # pending
-        nodes,  # nodes
-        (),  # children
-        get(b"description"),  # description
-        False,  # promotable
-        False,  # unique
-        None,  # container_type
-        None,  # image
-        False,  # disabled
-        get(b"locked_to"),  # locked_to
-        False,  # implicit (marked by _bundle and _mark_guest_connections)
+        id=get(b"id") or "",
+        kind=ResourceKind.PRIMITIVE,
+        agent=_agent(agent) if agent and "::" in agent else agent,
+        role=_ROLE_ALIASES.get(role, role),
+        target_role=get(b"target_role"),
+        active=get(b"active") == "true",
+        # 3.0.2 renamed orphaned -> removed (both printed for now)
+        orphaned=get(b"removed") == "true" or get(b"orphaned") == "true",
+        blocked=get(b"blocked") == "true",
+        managed=get(b"managed") != "false",
+        failed=get(b"failed") == "true",
+        failure_ignored=get(b"failure_ignored") == "true",
+        maintenance=get(b"maintenance") == "true",
+        pending=get(b"pending"),
+        nodes=nodes,
+        description=get(b"description"),
+        locked_to=get(b"locked_to"),
     )
 
 
@@ -460,29 +466,23 @@ def _collective(el, kind: ResourceKind) -> Resource:
             nodes[name] = None
     role = "Promoted" if "Promoted" in roles else "Started" if roles else "Stopped"
     return _new_resource(
-        el.get("id") or "",  # id
-        kind,  # kind
-        None,  # agent
-        role,  # role
-        el.get("target_role"),  # target_role
-        active,  # active
-        orphaned,  # orphaned
-        blocked,  # blocked
-        _flag(el, "managed", True),  # managed
-        _flag(el, "failed") or failed,  # failed
-        _flag(el, "failure_ignored"),  # failure_ignored
-        _flag(el, "maintenance"),  # maintenance
-        None,  # pending
-        tuple(nodes),  # nodes
-        children,  # children
-        el.get("description"),  # description
-        kind is ResourceKind.CLONE and _flag(el, "multi_state"),  # promotable
-        _flag(el, "unique"),  # unique
-        None,  # container_type
-        None,  # image
-        _flag(el, "disabled"),  # disabled
-        None,  # locked_to
-        False,  # implicit
+        id=el.get("id") or "",
+        kind=kind,
+        role=role,
+        target_role=el.get("target_role"),
+        active=active,
+        orphaned=orphaned,
+        blocked=blocked,
+        managed=_flag(el, "managed", True),
+        failed=_flag(el, "failed") or failed,
+        failure_ignored=_flag(el, "failure_ignored"),
+        maintenance=_flag(el, "maintenance"),
+        nodes=tuple(nodes),
+        children=children,
+        description=el.get("description"),
+        promotable=kind is ResourceKind.CLONE and _flag(el, "multi_state"),
+        unique=_flag(el, "unique"),
+        disabled=_flag(el, "disabled"),
     )
 
 
@@ -620,31 +620,28 @@ def _nodes(el, resources, attributes) -> tuple[Node, ...]:
             kind = NodeKind.PING
         else:
             kind = NodeKind.CLUSTER
+        # address, port, reconnect_interval and connect_timeout are joined from the CIB
         nodes.append(_new_node(
-            name,  # name
-            n.get("id") or name,  # id
-            kind,  # kind
-            online,  # online
-            _flag(n, "standby"),  # standby
-            _flag(n, "standby_onfail"),  # standby_onfail
-            _flag(n, "maintenance"),  # maintenance
-            _flag(n, "pending"),  # pending
-            _flag(n, "unclean"),  # unclean
-            _flag(n, "shutdown"),  # shutdown
-            _flag(n, "expected_up"),  # expected_up
-            _flag(n, "is_dc"),  # is_dc
-            get_count(n, "resources_running"),  # resources_running
-            n.get("feature_set"),  # feature_set
-            connection,  # connection_resource
-            container_rsc,  # container_resource
-            host,  # host
-            None,  # address (joined from the CIB)
-            None,  # port
-            None,  # reconnect_interval
-            None,  # connect_timeout
-            bundle,  # bundle
-            attributes.get(name, EMPTY),  # attributes
-            n.get("health"),  # health
+            name=name,
+            id=n.get("id") or name,
+            kind=kind,
+            online=online,
+            standby=_flag(n, "standby"),
+            standby_onfail=_flag(n, "standby_onfail"),
+            maintenance=_flag(n, "maintenance"),
+            pending=_flag(n, "pending"),
+            unclean=_flag(n, "unclean"),
+            shutdown=_flag(n, "shutdown"),
+            expected_up=_flag(n, "expected_up"),
+            is_dc=_flag(n, "is_dc"),
+            resources_running=get_count(n, "resources_running"),
+            feature_set=n.get("feature_set"),
+            connection_resource=connection,
+            container_resource=container_rsc,
+            host=host,
+            bundle=bundle,
+            attributes=attributes.get(name, EMPTY),
+            health=n.get("health"),
         ))
     return tuple(nodes)
 
@@ -663,7 +660,7 @@ def _node_attributes(el) -> dict[str, MappingProxyType]:
 def _history(el) -> tuple[ResourceHistory, ...]:
     # The bulk of a big cluster's output (two or more operations per resource per node), so
     # this loop is written for speed: cached conversions inlined, call ids (unique, so never
-    # cached) converted directly, model objects built with positional arguments, and bytes
+    # cached) converted directly, model objects built by a fast keyword constructor, and bytes
     # attribute names (lxml would encode a str name on every read; ~15% of a read).
     result = []
     append = result.append
@@ -680,26 +677,27 @@ def _history(el) -> tuple[ResourceHistory, ...]:
                 call, rc, interval = get(b"call"), get(b"rc"), get(b"interval")
                 exec_time, queue_time = get(b"exec-time"), get(b"queue-time")
                 ops.append(_new_operation(
-                    node_name,
-                    rsc,
-                    get(b"task") or "",
-                    int(call) if call and len(call) <= 20 and call.isdecimal() else _int(call),
-                    ints[rc] if rc in ints else _int(rc),
-                    get(b"rc_text"),
-                    (ms[interval] if interval in ms else _ms(interval)) or 0,
-                    get(b"last-rc-change"),
-                    ms[exec_time] if exec_time in ms else _ms(exec_time),
-                    ms[queue_time] if queue_time in ms else _ms(queue_time),
+                    node=node_name,
+                    resource=rsc,
+                    task=get(b"task") or "",
+                    call=int(call) if call and len(call) <= 20 and call.isdecimal()
+                    else _int(call),
+                    rc=ints[rc] if rc in ints else _int(rc),
+                    rc_text=get(b"rc_text"),
+                    interval_ms=(ms[interval] if interval in ms else _ms(interval)) or 0,
+                    last_rc_change=get(b"last-rc-change"),
+                    exec_time_ms=ms[exec_time] if exec_time in ms else _ms(exec_time),
+                    queue_time_ms=ms[queue_time] if queue_time in ms else _ms(queue_time),
                 ))
             fail_count, threshold = rh.get(b"fail-count"), rh.get(b"migration-threshold")
             fail_count = (ints[fail_count] if fail_count in ints else _int(fail_count)) or 0
             append(_new_history(
-                node_name,
-                rsc,
-                fail_count if fail_count > 0 else 0,
-                ints[threshold] if threshold in ints else _int(threshold),
-                rh.get(b"last-failure"),
-                tuple(ops),
+                node=node_name,
+                resource=rsc,
+                fail_count=fail_count if fail_count > 0 else 0,
+                migration_threshold=ints[threshold] if threshold in ints else _int(threshold),
+                last_failure=rh.get(b"last-failure"),
+                operations=tuple(ops),
             ))
     return tuple(result)
 

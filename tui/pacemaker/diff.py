@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from tui.pacemaker.model import Node, NodeKind, ResourceKind, Snapshot
+from tui.pacemaker.vocabulary import NODE_KIND_WORDS
 
 
 class EventKind(StrEnum):
@@ -107,13 +108,7 @@ def _summary(old: Snapshot, new: Snapshot, out: list[Event]) -> None:
 # --- nodes -----------------------------------------------------------------------------------
 
 
-_KIND_WORD = {
-    NodeKind.CLUSTER: "Node",
-    NodeKind.REMOTE: "Remote node",
-    NodeKind.GUEST: "Guest node",
-    NodeKind.BUNDLE: "Bundle node",
-    NodeKind.PING: "Ping node",
-}
+_KIND_WORD = NODE_KIND_WORDS  # "Remote node rn1 ...": the words every view uses
 
 
 def _nodes(old: Snapshot, new: Snapshot, out: list[Event]) -> None:

@@ -1,4 +1,7 @@
-"""The words crm_mon uses for a node's and a resource's state: one definition for every view.
+"""The console's words, defined once for every view (`status`, the TUI, `log`, the events).
+
+Node kinds (the pane and section titles, the word in an event), the outcome of a command the
+console ran, and the words crm_mon uses for a node's and a resource's state.
 
 Follows Pacemaker's own text output (lib/pengine: pcmk__native_output_string for a primitive,
 clone_header / group_header / the bundle replica line for collectives, node_text_status for
@@ -16,7 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from tui.pacemaker.model import Node, Resource, ResourceKind, Snapshot
+from tui.pacemaker.model import Node, NodeKind, Resource, ResourceKind, Snapshot
 
 _CONTAINER_AGENTS = ("ocf:heartbeat:docker", "ocf:heartbeat:podman", "ocf:heartbeat:rkt")
 
@@ -35,6 +38,76 @@ _RANK = {Severity.OK: 0, Severity.INACTIVE: 1, Severity.WARNING: 2, Severity.CRI
 
 def worst(severities) -> Severity:
     return max(severities, key=_RANK.__getitem__, default=Severity.OK)
+
+
+# --- node kinds -------------------------------------------------------------------------------
+
+# One node of a kind, as an event or a detail names it ("Remote node rn1 is offline").
+NODE_KIND_WORDS: dict[NodeKind, str] = {
+    NodeKind.CLUSTER: "Node",
+    NodeKind.REMOTE: "Remote node",
+    NodeKind.GUEST: "Guest node",
+    NodeKind.BUNDLE: "Bundle node",
+    NodeKind.PING: "Ping node",
+}
+
+# The nodes of a kind, as a section (`status`) or a pane (the TUI) is titled; in this order.
+NODE_KIND_TITLES: dict[NodeKind, str] = {
+    NodeKind.CLUSTER: "Cluster nodes",
+    NodeKind.REMOTE: "Remote nodes",
+    NodeKind.GUEST: "Guest nodes",
+    NodeKind.BUNDLE: "Bundle nodes",
+    NodeKind.PING: "Ping nodes",
+}
+
+
+# --- the outcome of a command the console ran ------------------------------------------------
+
+
+class Outcome(StrEnum):
+    """How one command the console ran (or refused to run) ended, as `log` and the TUI say it."""
+
+    OK = "ok"  # exit status 0
+    FAILED = "FAILED"  # a non-zero exit status, or no exit status at all (it could not run)
+    TIMED_OUT = "TIMED OUT"  # killed at its timeout
+    CANCELLED = "CANCELLED"  # killed because the user cancelled it
+    REFUSED = "REFUSED (read-only)"  # a change refused by a read-only console
+    RUNNING = "running"  # started, not ended yet (while this console runs)
+    NO_END = "NO END RECORDED"  # started, no end in the log: still running, or the console died
+
+
+# What NO_END means, for a reader of the log long after.
+NO_END_WHY = "still running, or the console died"
+
+
+def outcome(state: str, exit_status: object, *, timed_out: bool = False,
+            cancelled: bool = False, live: bool = False) -> Outcome:
+    """An action-log record's outcome. `state` is the record's ("finished", "running",
+    "refused"); `live`: a running record belongs to this console (so it is RUNNING)."""
+    if state == "refused":
+        return Outcome.REFUSED
+    if state == "running":
+        return Outcome.RUNNING if live else Outcome.NO_END
+    if timed_out:
+        return Outcome.TIMED_OUT
+    if cancelled:
+        return Outcome.CANCELLED
+    return Outcome.OK if exit_status == 0 else Outcome.FAILED
+
+
+def outcome_text(state: str, exit_status: object, *, timed_out: bool = False,
+                 cancelled: bool = False, error: object = None, live: bool = False) -> str:
+    """The outcome word with what it needs said: "FAILED exit 2 (why)", "FAILED: why",
+    "NO END RECORDED (still running, or the console died)". Not made terminal-safe here: the
+    caller passes it through tui.plaintext like any text holding a command's error."""
+    word = outcome(state, exit_status, timed_out=timed_out, cancelled=cancelled, live=live)
+    if word is Outcome.NO_END:
+        return f"{word} ({NO_END_WHY})"
+    if word is not Outcome.FAILED:
+        return word.value
+    if exit_status is None:
+        return f"{word}: {error or 'no exit status'}"
+    return f"{word} exit {exit_status}" + (f" ({error})" if error else "")
 
 
 # --- nodes ------------------------------------------------------------------------------------

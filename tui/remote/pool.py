@@ -102,17 +102,22 @@ class WorkerPool:
         timeout: float | None = None,
         on_output: OutputCallback | None = None,
         read: bool = False,
+        run_id: str | None = None,
+        step_id: str | None = None,
     ) -> CommandResult:
         """Run argv on host. Raises ReadOnlyError (nothing ran) or TransportError (could not
         start); a command that ran and failed is a CommandResult with its exit status.
-        read=True: a read (see the module doc); may raise OutputTooLarge."""
+        read=True: a read (see the module doc); may raise OutputTooLarge.
+        run_id/step_id: the plan run and step this command belongs to (tui.ops.engine),
+        written into its records."""
         argv = tuple(argv)
+        ids = {k: v for k, v in (("run_id", run_id), ("step_id", step_id)) if v is not None}
         if read:
             if mutates:
                 raise ValueError("a read does not change the cluster: mutates=True with read=True")
-            return await self._read(host, argv, purpose, stdin, env, timeout, on_output)
+            return await self._read(host, argv, purpose, stdin, env, timeout, on_output, ids)
         if self.read_only and mutates:
-            raise await self._refuse(host, argv, purpose, stdin, env)
+            raise await self._refuse(host, argv, purpose, stdin, env, ids)
         record_id = _new_id()
 
         transport = self.transport(host)
@@ -121,7 +126,7 @@ class WorkerPool:
             if self.log:
                 await self.log.emit(
                     {**self._describe(record_id, host, argv, purpose, mutates, stdin, env,
-                                      transport), "event": "started"}
+                                      transport), **ids, "event": "started"}
                 )
             capture = OutputCapture(
                 cap=self.output_cap,
@@ -155,7 +160,7 @@ class WorkerPool:
                                                 error, cancelled))
                     )
 
-    async def _read(self, host, argv, purpose, stdin, env, timeout, on_output) -> CommandResult:
+    async def _read(self, host, argv, purpose, stdin, env, timeout, on_output, ids=None) -> CommandResult:
         transport = self.transport(host)
         host_slots = self._hosts.setdefault(host, asyncio.Semaphore(self.per_host))
         async with self._all, host_slots:
@@ -181,8 +186,9 @@ class WorkerPool:
                 if too_large and error is None:
                     error = f"output exceeded {self.read_cap >> 20} MB"
                 if self.log:
-                    self.log.reads.write(self._read_record(host, argv, purpose, transport,
-                                                           started, result, captured, error))
+                    self.log.reads.write({**self._read_record(host, argv, purpose, transport,
+                                                              started, result, captured, error),
+                                          **(ids or {})})
             if too_large:
                 size = captured.stdout_size if too_large == "stdout" else captured.stderr_size
                 raise OutputTooLarge(host, too_large, size, self.read_cap)
@@ -213,13 +219,13 @@ class WorkerPool:
                 return kind
         return self.transport_kind or (type(transport).__name__ if transport is not None else None)
 
-    async def _refuse(self, host, argv, purpose, stdin, env) -> ReadOnlyError:
+    async def _refuse(self, host, argv, purpose, stdin, env, ids=None) -> ReadOnlyError:
         """Record a refused mutation; the caller raises the returned error."""
         message = f"read-only mode: refused to run on {host}: {shlex.join(argv)} ({purpose})"
         if self.log:
             await self.log.emit(
                 {**self._describe(_new_id(), host, argv, purpose, True, stdin, env),
-                 "event": "refused", "error": message}
+                 **(ids or {}), "event": "refused", "error": message}
             )
         return ReadOnlyError(message)
 

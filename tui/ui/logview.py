@@ -11,6 +11,7 @@ import shlex
 from pathlib import Path
 
 from tui.pacemaker.when import at
+from tui.pacemaker.vocabulary import Outcome, outcome, outcome_text
 from tui.remote.actionlog import ActionRecord
 from tui.ui.present import Row
 
@@ -53,21 +54,25 @@ def duration(record: ActionRecord, now: float) -> float | None:
     return None if start is None or record.state == "refused" else max(0.0, now - start)
 
 
+_OUTCOME_TOKENS = {
+    Outcome.OK: "node-online",
+    Outcome.RUNNING: "node-pending",
+    Outcome.REFUSED: "node-standby",
+}
+
+
 def state_cell(record: ActionRecord, now: float) -> tuple[str, str | None]:
-    if record.state == "running":
-        frame = SPINNER[int(now * 10) % len(SPINNER)]
-        return (f"{frame} running", "node-pending")
-    if record.state == "refused":
-        return ("refused (read-only)", "node-standby")
-    status = record.finished.get("exit_status")
-    if status == 0:
-        return ("ok", "node-online")
-    if record.finished.get("timed_out"):
-        return ("FAILED: timed out", "node-offline")
-    if status is None:
-        reason = record.finished.get("error") or "no exit status"
-        return (f"FAILED: {reason}"[:48], "node-offline")
-    return (f"FAILED exit {status}", "node-offline")
+    """The outcome in the words `pcmk-console log` uses too (tui.pacemaker.vocabulary)."""
+    finished = record.finished
+    facts = dict(timed_out=bool(finished.get("timed_out")),
+                 cancelled=bool(finished.get("cancelled")), live=True)
+    word = outcome(record.state, finished.get("exit_status"), **facts)
+    token = _OUTCOME_TOKENS.get(word, "node-offline")
+    if word is Outcome.RUNNING:
+        return (f"{SPINNER[int(now * 10) % len(SPINNER)]} {word}", token)
+    text = outcome_text(record.state, finished.get("exit_status"), error=finished.get("error"),
+                        **facts)
+    return (text if len(text) <= 48 else text[:47] + "…", token)
 
 
 def log_row(record: ActionRecord, now: float) -> Row:

@@ -19,14 +19,21 @@ from tui.pacemaker.model import (
     StatusOutcome,
     Unavailable,
 )
-from tui.pacemaker.vocabulary import Severity, node_state_words, resource_state, state_text
+from tui.pacemaker.vocabulary import (
+    NODE_KIND_TITLES,
+    Severity,
+    node_state_words,
+    resource_state,
+    state_text,
+)
 
 Cell = tuple[str, str | None]
 Row = tuple[Cell, ...]
 
-CLUSTER_PANE = "Cluster nodes"
-REMOTE_PANE = "Remote nodes"
-GUEST_PANE = "Guest nodes"
+# the titles `status` uses too; the guest pane holds bundle nodes as well
+CLUSTER_PANE = NODE_KIND_TITLES[NodeKind.CLUSTER]
+REMOTE_PANE = NODE_KIND_TITLES[NodeKind.REMOTE]
+GUEST_PANE = NODE_KIND_TITLES[NodeKind.GUEST]
 
 PANE_KINDS: dict[str, tuple[NodeKind, ...]] = {
     CLUSTER_PANE: (NodeKind.CLUSTER, NodeKind.PING),

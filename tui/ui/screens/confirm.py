@@ -9,23 +9,25 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Label, Static
 
+from tui.ops import render
 from tui.ops.plan import Plan
-from tui.plaintext import one_line
 from tui.ui import literal
 
 
+# how each row of tui.ops.render looks here; the text itself is the one renderer's
+_STYLE = {render.STEP: "bold", render.DETAIL: "dim", render.DIFF: ""}
+_INDENT = {render.STEP: "", render.ACTION: "   ", render.DETAIL: "   ", render.DIFF: "     "}
+
+
 def plan_text(plan: Plan, default_host: str | None) -> Text:
+    """The plan as tui.ops.render draws it (the title is the dialog's own), as literal text:
+    every row is one terminal-safe line, so a node name cannot fake a line or a button."""
     text = Text()
-    for number, step in enumerate(plan.steps, 1):
-        # every part literal and on one line: a node name cannot fake a line or a button
-        where = step.host or default_host or "(cluster)"
-        text.append(f"{number}. {one_line(step.title)}\n", "bold")
-        text.append(f"   on {one_line(where)}\n", "dim")
-        text.append(f"   $ {one_line(step.command_line())}\n")
-        if step.precondition:
-            text.append(f"   check first: {one_line(' '.join(step.precondition))}\n", "dim")
-        if step.undo:
-            text.append(f"   undo: {one_line(' '.join(step.undo))}\n", "dim")
+    for role, line in render.plan_rows(plan, default_host or "(cluster)"):
+        if role == render.TITLE:
+            continue
+        text.append_text(literal.text(_INDENT.get(role, "   ") + line, _STYLE.get(role, "")))
+        text.append("\n")
     return text
 
 

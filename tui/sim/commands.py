@@ -1,9 +1,11 @@
 """The command lines a demo host answers, emulated against the ClusterState.
 
-`execute(state, host, argv)` returns (exit status, stdout, stderr) as the real tools would:
-the refresh batch script, crm_mon, cibadmin, the crm_attribute / crm_resource actions the
-console's Plans run, and a few harmless shell commands. Anything else is exit 127.
-Messages and exit codes follow Pacemaker 2.1.5 (checked by hand against it, CIB_file mode).
+`execute(state, host, argv, stdin)` returns (exit status, stdout, stderr) as the real tools
+would: the refresh batch script, crm_mon, cibadmin, the crm_attribute / crm_resource /
+crm_node actions the console's Plans run, systemctl and service (systemd.py), the file
+commands (coreutils.py) on the host's own machine, and a few harmless shell commands.
+Anything else is exit 127. Messages and exit codes follow Pacemaker 2.1.5 (the CIB writes are
+compared with the real tools in CIB_file mode by tests/sim/test_cib_faithful.py).
 """
 
 from __future__ import annotations
@@ -12,27 +14,34 @@ import time
 from typing import Callable, Sequence
 
 from tui.pacemaker import commands, refresh
-from tui.remote.demo import cib, render
-from tui.remote.demo.model import CLUSTER, Bundle, Clone, Group
-from tui.remote.demo.state import ClusterState, bundle_parts
+from tui.sim import cib, cibedit, coreutils, render, systemd
+from tui.sim.model import CLUSTER, Bundle, Clone, Group
+from tui.sim.state import ClusterState, bundle_parts
 
 Result = tuple[int, str, str]
 
 # Pacemaker exit codes (crm_exit_t)
 EX_OK, EX_USAGE, EX_NOSUCH, EX_DISCONNECT, EX_NOT_FOUND = 0, 64, 105, 102, 127
-SUPPORTED = "crm_mon, cibadmin, crm_attribute, crm_resource, hostname, uptime, echo, true"
+SUPPORTED = ("crm_mon, cibadmin, crm_attribute, crm_resource, crm_node, systemctl, service, "
+             "test, cat, stat, sha256sum, cp, install, mv, rm, mkdir, hostname, uptime, echo, true")
 NOT_CONNECTED = (
     "Could not connect to the CIB: Transport endpoint is not connected\n"
     "Init failed, could not perform requested operations\n"
 )
 
 
-def execute(state: ClusterState, host: str, argv: Sequence[str]) -> Result:
+def execute(state: ClusterState, host: str, argv: Sequence[str], stdin: bytes = b"") -> Result:
+    """stdin: what the command reads from its standard input (install /dev/stdin)."""
     argv = tuple(argv)
     if not argv:
         return EX_USAGE, "", "demo: empty command\n"
     if refresh.is_refresh(argv):
         return _refresh(state, host, argv)
+    machine = state.host(host)
+    if argv[0] in coreutils.HANDLERS and machine is not None:
+        return coreutils.run(machine, argv, stdin)
+    if argv[0] in systemd.HANDLERS and machine is not None:
+        return systemd.run(state, machine, argv)
     handler = _HANDLERS.get(argv[0])
     if handler is None:
         return EX_NOT_FOUND, "", f"sh: 1: {argv[0]}: not found (the demo cluster answers {SUPPORTED})\n"
@@ -44,8 +53,11 @@ def execute(state: ClusterState, host: str, argv: Sequence[str]) -> Result:
 
 def _connected(state: ClusterState, host: str) -> bool:
     """Cluster tools work on cluster nodes, and on remote/guest nodes while they are connected."""
-    node = state.node(host)
-    return node is None or node.kind == CLUSTER or state.node_online(host)
+    machine = state.host(host)
+    node = state.node(machine.name if machine else host)
+    if node is None:
+        return machine is None  # a spare machine is not in the cluster
+    return node.kind == CLUSTER or state.node_online(node.name)
 
 
 def _crm_mon(state: ClusterState, host: str, args: tuple[str, ...]) -> Result:
@@ -62,7 +74,15 @@ def _crm_mon(state: ClusterState, host: str, args: tuple[str, ...]) -> Result:
     return EX_OK, render.crm_mon_xml(state) + "\n", ""
 
 
+_CIB_WRITES = {"--create": cibedit.create, "-C": cibedit.create, "--modify": cibedit.modify,
+               "-M": cibedit.modify, "--delete": cibedit.delete, "-D": cibedit.delete}
+_CIB_WRITE_SPEC = {"-o": "scope", "--scope": "scope", "-X": "xml", "--xml-text": "xml"}
+
+
 def _cibadmin(state: ClusterState, host: str, args: tuple[str, ...]) -> Result:
+    writes = [a for a in args if a in _CIB_WRITES]
+    if writes:
+        return _cibadmin_write(state, host, args, _CIB_WRITES[writes[0]])
     query = {"--query", "-Q"} & set(args)
     rest = [a for a in args if a not in ("--query", "-Q")]
     if not query or rest not in (["--no-children"], ["--scope=configuration"], ["-o", "configuration"],
@@ -75,6 +95,16 @@ def _cibadmin(state: ClusterState, host: str, args: tuple[str, ...]) -> Result:
     if rest:
         return EX_OK, cib.configuration_text(state) + "\n", ""
     return EX_OK, cib.to_text(cib.full_cib(state)) + "\n", ""
+
+
+def _cibadmin_write(state: ClusterState, host: str, args: tuple[str, ...], write) -> Result:
+    opts = _options(args, _CIB_WRITE_SPEC, {k: "write" for k in _CIB_WRITES})
+    if isinstance(opts, str) or opts.get("scope") != "resources" or "xml" not in opts:
+        return EX_USAGE, "", ("cibadmin: the simulator writes only with "
+                              "`cibadmin --create|--modify|--delete -o resources -X XML`\n")
+    if not _connected(state, host):
+        return EX_DISCONNECT, "", NOT_CONNECTED
+    return write(state, opts["xml"])
 
 
 def _options(args: tuple[str, ...], spec: dict[str, str], flags: dict[str, str]) -> dict[str, str] | str:
@@ -152,16 +182,27 @@ def _cluster_option(state: ClusterState, name: str, opts: dict[str, str]) -> Res
     return EX_USAGE, "", "crm_attribute: nothing to do (use --update, --delete or --query)\n"
 
 
-_RSC_SPEC = {"--resource": "resource", "-r": "resource", "--node": "node", "-N": "node"}
-_RSC_FLAGS = {"--cleanup": "cleanup", "-C": "cleanup"}
+_RSC_SPEC = {"--resource": "resource", "-r": "resource", "--node": "node", "-N": "node",
+             "--set-parameter": "set", "-p": "set", "--parameter-value": "value", "-v": "value",
+             "--delete-parameter": "delete", "-d": "delete"}
+_RSC_FLAGS = {"--cleanup": "cleanup", "-C": "cleanup", "--meta": "meta", "-m": "meta"}
 
 
 def _crm_resource(state: ClusterState, host: str, args: tuple[str, ...]) -> Result:
     opts = _options(args, _RSC_SPEC, _RSC_FLAGS)
     if isinstance(opts, str):
         return EX_USAGE, "", f"crm_resource: {opts}\n"
+    if ("set" in opts or "delete" in opts) and "resource" in opts and "cleanup" not in opts and "node" not in opts:
+        if "set" in opts and "value" not in opts:
+            return EX_USAGE, "", "crm_resource: --set-parameter needs --parameter-value\n"
+        if not _connected(state, host):
+            return EX_DISCONNECT, "", NOT_CONNECTED
+        name = opts.get("set", opts.get("delete"))
+        return cibedit.resource_parameter(state, opts["resource"], name, opts.get("value") if "set" in opts else None,
+                                          meta="meta" in opts)
     if "cleanup" not in opts:
-        return EX_USAGE, "", "crm_resource: the demo cluster supports only --cleanup [--resource R] [--node N]\n"
+        return EX_USAGE, "", ("crm_resource: the demo cluster supports only --cleanup [--resource R] [--node N] "
+                              "and --resource R [--meta] --set-parameter P --parameter-value V | --delete-parameter P\n")
     if not _connected(state, host):
         return EX_DISCONNECT, "", NOT_CONNECTED
     rsc, node = opts.get("resource"), opts.get("node")
@@ -206,6 +247,22 @@ def _members(state: ClusterState, rsc: str | None) -> list[str | None]:
         if isinstance(res, Bundle):
             return list(dict.fromkeys(rid for i in range(res.replicas) for rid, _, _ in bundle_parts(res, i)))
     return []
+
+
+_NODE_SPEC = {"--remove": "remove", "-R": "remove"}
+_NODE_FLAGS = {"--force": "force"}
+
+
+def _crm_node(state: ClusterState, host: str, args: tuple[str, ...]) -> Result:
+    """crm_node --force --remove NAME: silent and successful, like 2.1.5 with a live controller
+    (also for a name that is already gone)."""
+    opts = _options(args, _NODE_SPEC, _NODE_FLAGS)
+    if isinstance(opts, str) or "remove" not in opts or "force" not in opts:
+        return EX_USAGE, "", "crm_node: the simulator supports only `crm_node --force --remove NAME`\n"
+    if not _connected(state, host):
+        return EX_DISCONNECT, "", "error: Could not connect to controller: Transport endpoint is not connected\n"
+    state.remove_node(opts["remove"])
+    return EX_OK, "", ""
 
 
 # ---- the refresh batch --------------------------------------------------------------------
@@ -254,6 +311,7 @@ _HANDLERS: dict[str, Callable[[ClusterState, str, tuple[str, ...]], Result]] = {
     "cibadmin": _cibadmin,
     "crm_attribute": _crm_attribute,
     "crm_resource": _crm_resource,
+    "crm_node": _crm_node,
     "hostname": _hostname,
     "uptime": _uptime,
     "echo": _echo,

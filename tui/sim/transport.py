@@ -3,7 +3,8 @@
 Each call advances the shared ClusterState to the clock (so the cluster lives while the
 console watches), answers the argv with commands.execute, and behaves like a real transport
 around it: a few milliseconds of latency, the timeout honoured (exit_status None,
-timed_out), output streamed to on_output in chunks, stdin ignored. A guest or bundle node
+timed_out), output streamed to on_output in chunks, stdin handed to the command (install
+/dev/stdin reads it). A guest or bundle node
 whose container is stopped cannot be reached, as over SSH.
 """
 
@@ -14,9 +15,9 @@ import random
 import time
 from typing import Callable, Mapping, Sequence
 
-from tui.remote.demo.commands import execute
-from tui.remote.demo.model import BUNDLE, GUEST
-from tui.remote.demo.state import ClusterState
+from tui.sim.commands import execute
+from tui.sim.model import BUNDLE, GUEST
+from tui.sim.state import ClusterState
 from tui.remote.secret import Secret
 from tui.remote.transport import CommandResult, OutputCallback, Transport, TransportError
 
@@ -65,7 +66,8 @@ class DemoTransport:
             await asyncio.sleep(delay)
         self._check_reachable()
         self.state.tick()
-        status, out, err = execute(self.state, self.host, argv)
+        data = stdin.reveal() if isinstance(stdin, Secret) else (stdin or b"")
+        status, out, err = execute(self.state, self.host, argv, data)
         stdout, stderr = out.encode(), err.encode()
         if on_output is not None:
             for name, data in (("stdout", stdout), ("stderr", stderr)):
@@ -74,10 +76,13 @@ class DemoTransport:
         return CommandResult(self.host, argv, status, stdout, stderr, started=started, ended=time.time())
 
     def _check_reachable(self) -> None:
-        node = self.state.node(self.host)
+        machine = self.state.host(self.host)
+        node = self.state.node(machine.name if machine else self.host)
         if node is None:
+            if machine is not None:
+                return  # a spare machine: reachable, not in the cluster
             raise TransportError(self.host, "no such host in the demo cluster",
-                                 hint=f"demo hosts: {', '.join(self.state.nodes)}")
+                                 hint=f"demo hosts: {', '.join(self.state.hosts)}")
         if node.kind in (GUEST, BUNDLE) and node.container and not self.state.hosts_of(node.container):
             raise TransportError(self.host, f"connect to {node.address} port 22: No route to host",
                                  hint=f"its container {node.container} is stopped")
@@ -91,8 +96,8 @@ def demo_transport_factory(state: ClusterState, **kwargs) -> Callable[[str], Tra
     made: dict[str, DemoTransport] = {}
 
     def transport_for(host: str) -> Transport:
-        if state.node(host) is None:
-            known = ", ".join(state.nodes)
+        if state.node(host) is None and state.host(host) is None:
+            known = ", ".join(state.hosts)
             raise KeyError(f"no node named {host!r} in the demo cluster (known: {known})")
         if host not in made or made[host].closed:
             made[host] = DemoTransport(state, host, **kwargs)

@@ -16,7 +16,8 @@ import time
 from dataclasses import dataclass, field
 from typing import Callable, Iterator
 
-from tui.remote.demo.model import (
+from tui.sim.hosts import SimHost, pacemaker_host
+from tui.sim.model import (
     BUNDLE,
     CLUSTER,
     GUEST,
@@ -34,9 +35,13 @@ from tui.remote.demo.model import (
 )
 
 PACEMAKER_VERSION = "2.1.5-a3f44794f94"
+AUTHKEY_BYTES = 4096  # what `dd if=/dev/urandom bs=4096 count=1` makes, as the docs advise
+AUTHKEY_PATH = "/etc/pacemaker/authkey"
 FEATURE_SET = "3.16.2"
 LOST_REMOTE = "Lost connection to remote executor"
 
+INFINITY = 1_000_000  # Pacemaker's score and fail-count infinity
+CONNECT_DELAY = 2.0  # seconds from a new resource in the CIB to its start
 # op-status values (enum pcmk_exec_status)
 EXEC_DONE, EXEC_ERROR = 0, 4
 # OCF exit codes the demo produces
@@ -105,7 +110,8 @@ class LrmEntry:
         remote connection with reconnect_interval, whose failure holds until it is cleared."""
         if self.failure is None:
             return False
-        if self.primitive.agent == "ocf:pacemaker:remote" and "reconnect_interval" in self.primitive.params:
+        if (self.primitive.agent == "ocf:pacemaker:remote" and "reconnect_interval" in self.primitive.params
+                and self.failure.task != "start"):  # a failed start, then stopped: not failed (crm_mon 2.1.5)
             return True
         return self.last is None or self.failure.call > self.last.call
 
@@ -156,6 +162,35 @@ class ClusterState:
         self._events: list[_Event] = []
         self._seq = 0
         self.primitives: dict[str, tuple[Primitive, str | None]] = dict(self._expand_primitives())
+        self.never_connected: set[str] = set()  # remote nodes added and not yet online once
+        # the machines: one per node, plus spares; their own Random so the cluster's life
+        # (self.rng) draws the same numbers as before hosts existed
+        self.authkey = random.Random(f"authkey-{seed}").randbytes(AUTHKEY_BYTES)
+        self.hosts: dict[str, SimHost] = {n.name: self._machine(n) for n in nodes}
+
+    def _machine(self, node: DemoNode) -> SimHost:
+        """The machine behind a node: its units as the node's kind has them running."""
+        units = {
+            CLUSTER: {"pacemaker": (True, True), "corosync": (True, True), "pcsd": (True, True),
+                      "pacemaker_remote": (False, False)},
+            REMOTE: {"pacemaker_remote": (True, True), "pcsd": (True, True)},
+            GUEST: {"pacemaker_remote": (True, True), "pcsd": (True, True)},
+            BUNDLE: {"pacemaker_remote": (True, False)},
+        }[node.kind]
+        return pacemaker_host(node.name, node.address, units=units, authkey=self.authkey, since=self.now)
+
+    def add_spare(self, name: str, address: str) -> SimHost:
+        """A machine outside the cluster: pacemaker-remote and pcs installed, pcsd running,
+        pacemaker_remote neither running nor enabled, no authkey yet."""
+        host = pacemaker_host(name, address, authkey=b"", since=self.now,
+                              units={"pacemaker_remote": (False, False), "pcsd": (True, True)})
+        host.fs.remove(AUTHKEY_PATH)
+        self.hosts[name] = host
+        return host
+
+    def host(self, name: str) -> SimHost | None:
+        """The machine reachable under this name (a node's name, a spare's name or address)."""
+        return self.hosts.get(name) or next((h for h in self.hosts.values() if h.address == name), None)
 
     # ---- lookups ---------------------------------------------------------------------------
 
@@ -210,7 +245,7 @@ class ClusterState:
     def unclean(self, name: str) -> bool:
         """A remote whose connection failed and is not cleared yet must be fenced before reuse."""
         node = self.nodes[name]
-        if node.kind != REMOTE or node.connection is None:
+        if node.kind != REMOTE or node.connection is None or name in self.never_connected:
             return False
         return any(e.failed for n in self.nodes if (e := self.lrm[n].get(node.connection)))
 
@@ -282,6 +317,12 @@ class ClusterState:
 
     def start(self, rsc: str, node: str, role: str = "Started", when: float | None = None) -> None:
         when = self.now if when is None else when
+        remote = self.remote_of(rsc)
+        if remote is not None and not self.can_connect(remote):
+            self._fail_start(node, rsc, when)
+            return
+        if remote is not None:
+            self.never_connected.discard(remote)
         self.run_op(node, rsc, "start", when)
         if role == "Promoted":
             self.run_op(node, rsc, "promote", when + 1)
@@ -309,7 +350,7 @@ class ClusterState:
         total, last = 0, None
         for name, value in self.nodes[node].transient.items():
             if name.startswith(f"fail-count-{rsc}#"):
-                total += int(value)
+                total += INFINITY if value == "INFINITY" else int(value)
             elif name.startswith(f"last-failure-{rsc}#"):
                 last = max(last or 0, float(value))
         return total, last
@@ -393,6 +434,8 @@ class ClusterState:
     def _settle(self) -> None:
         """Start what is desired on nodes that can run it (and stop it where they cannot)."""
         for rid, places in self.desired.items():
+            if self.stopped_by_config(rid):
+                continue
             for node, role in places:
                 entry = self.entry(node, rid)
                 running = entry is not None and entry.role != "Stopped"
@@ -442,6 +485,193 @@ class ClusterState:
             self._status_changed()
         return cleaned
 
+    # ---- the machines and the wizards' actions ---------------------------------------------
+
+    def remote_of(self, rsc: str) -> str | None:
+        """The remote or guest node whose connection resource this is (bundles: None)."""
+        return next((n.name for n in self.nodes.values() if n.kind in (REMOTE, GUEST) and n.connection == rsc), None)
+
+    def machine_of(self, node: str) -> SimHost | None:
+        """The machine a node's connection reaches: by its server address, else its name."""
+        found = self.nodes[node]
+        return self.host(found.address) or self.host(found.name)
+
+    def can_connect(self, node: str) -> bool:
+        """A remote connection succeeds when pacemaker_remote runs there with the cluster's key."""
+        machine = self.machine_of(node)
+        if machine is None or not machine.running("pacemaker_remote"):
+            return False
+        key = machine.fs.get(AUTHKEY_PATH)
+        return key is not None and key.content == self.authkey
+
+    def _fail_start(self, node: str, rsc: str, when: float) -> None:
+        """The connection's start failed: the failure kept, the stop the cluster then runs as
+        the last op, fail count INFINITY on that node."""
+        entry = self._entry(node, rsc)
+        op = OpRecord("start", 0, self._call(node), OCF_ERR_GENERIC, when, status=EXEC_ERROR,
+                      expected=OCF_OK)
+        entry.failure, entry.monitor = op, None
+        entry.last = OpRecord("stop", 0, self._call(node), OCF_OK, when + 1)
+        attrs = self.nodes[node].transient
+        attrs[f"fail-count-{rsc}#start_0"] = "INFINITY"
+        attrs[f"last-failure-{rsc}#start_0"] = str(int(when))
+        remote = self.remote_of(rsc)
+        prim, _ = self.primitives[rsc]
+        if remote is not None and "reconnect_interval" in prim.params:
+            delay = int(prim.params["reconnect_interval"].rstrip("s"))
+            self.schedule(self.now + delay, "remote_reconnect", remote)
+
+    def service_changed(self, machine: SimHost, unit: str) -> None:
+        """systemctl started or stopped a unit: a remote node's daemon going away drops it."""
+        if unit != "pacemaker_remote":
+            return
+        for node in [n for n in self.nodes.values() if n.kind == REMOTE and n.connection]:
+            if self.machine_of(node.name) is machine and not machine.running(unit) and self.node_online(node.name):
+                self.drop_remote(node.name)
+
+    def stopped_by_config(self, rsc: str) -> bool:
+        entry = self.primitives.get(rsc)
+        if entry is None:
+            return False
+        meta = dict(entry[0].meta)
+        parent = self.parent_of(rsc)
+        res = next((r for r in self.resources if r.id == parent), None)
+        if res is not None:
+            meta = {**res.meta, **meta}
+        return meta.get("target-role", "Started").lower() == "stopped"
+
+    def add_primitive(self, prim: Primitive, client: str = "cibadmin") -> None:
+        """A top-level primitive appears in the CIB; an ocf:pacemaker:remote one brings its
+        remote node, which comes online once the connection starts (CONNECT_DELAY later)."""
+        self.resources.append(prim)
+        self.primitives[prim.id] = (prim, None)
+        if prim.agent == "ocf:pacemaker:remote":
+            node = self.nodes.get(prim.id)
+            if node is None:
+                node = DemoNode(prim.id, prim.id, REMOTE, prim.params.get("server", prim.id))
+                self.nodes[prim.id] = node
+                self.lrm[prim.id] = {}
+            node.connection = prim.id
+            node.address = prim.params.get("server", prim.id)
+            self.never_connected.add(prim.id)
+        self._config_changed(client)
+        self.schedule(self.now + CONNECT_DELAY, "place", prim.id)
+
+    def _on_place(self, rsc: str) -> None:
+        if rsc not in self.primitives or self.stopped_by_config(rsc):
+            return
+        banned = {b.node for b in self.bans if b.rsc == rsc}
+        targets = [n for n, d in self.nodes.items() if d.kind == CLUSTER and n not in banned and self.can_run(n)]
+        if not targets:
+            return
+        target = min(targets, key=lambda n: len(self._resources_on(n)))
+        self.place(rsc, target)
+        prim, _ = self.primitives[rsc]
+        if "remote-node" in prim.meta:
+            self._guest_changed(prim)
+        self._status_changed()
+
+    def delete_resource(self, rsc: str, client: str = "cibadmin") -> bool:
+        """A top-level primitive leaves the CIB: stopped where it runs, its history dropped."""
+        res = next((r for r in self.resources if r.id == rsc and isinstance(r, Primitive)), None)
+        if res is None:
+            return False
+        self._stop_everywhere(rsc)
+        for node in self.nodes:
+            self.lrm[node].pop(rsc, None)
+            for key in [k for k in self.nodes[node].transient if k.startswith((f"fail-count-{rsc}#", f"last-failure-{rsc}#"))]:
+                del self.nodes[node].transient[key]
+        self.resources.remove(res)
+        del self.primitives[rsc]
+        self.desired.pop(rsc, None)
+        for node in self.nodes.values():
+            if node.connection == rsc and node.kind == REMOTE:
+                node.connection = None  # the node stays in <nodes> until crm_node --remove
+                self.lrm[node.name].clear()
+        self._config_changed(client)
+        self._status_changed()
+        return True
+
+    def set_meta(self, rsc: str, name: str, value: str | None, client: str = "crm_resource") -> None:
+        """A resource meta attribute; target-role=Stopped stops it, anything else lets it run."""
+        res = next((r for r in self.resources if r.id == rsc), None)
+        prim = self.primitives.get(rsc, (None, None))[0]
+        meta = (res or prim).meta
+        if value is None:
+            meta.pop(name, None)
+        else:
+            meta[name] = value
+        self._config_changed(client)
+        if name == "remote-node" and prim is not None and res is not None and isinstance(res, Primitive):
+            self._guest_changed(prim)
+        if name == "target-role":
+            lrm_ids = [rsc] if rsc in self.primitives else [c.id for c in getattr(res, "children", [])] or (
+                [res.child.id] if hasattr(res, "child") and not isinstance(res, Bundle) else [])
+            for rid in lrm_ids:
+                if self.stopped_by_config(rid):
+                    self._stop_everywhere(rid)
+                    self.desired.setdefault(rid, [])
+                elif not self.desired.get(rid):
+                    self._on_place(rid)
+            self._settle()
+            self._status_changed()
+
+    def _guest_changed(self, vm: Primitive) -> None:
+        """A VM's remote-node meta was set or removed: its guest node appears (connected
+        where the VM runs, once the machine inside answers) or goes, connection stopped first."""
+        wanted = vm.meta.get("remote-node")
+        for old in [n for n in self.nodes.values() if n.kind == GUEST and n.container == vm.id and n.name != wanted]:
+            if old.connection in self.primitives:
+                self._stop_everywhere(old.connection)
+                del self.primitives[old.connection]
+                self.desired.pop(old.connection, None)
+            del self.nodes[old.name]
+            self.lrm.pop(old.name, None)
+            for entries in self.lrm.values():
+                entries.pop(old.connection, None)
+        if wanted is None or (wanted in self.nodes and self.nodes[wanted].container != vm.id):
+            return
+        if wanted not in self.nodes:
+            node = DemoNode(wanted, wanted, GUEST, vm.meta.get("remote-addr", wanted), connection=wanted,
+                            container=vm.id)
+            self.nodes[wanted] = node
+            self.lrm[wanted] = {}
+            self.primitives[wanted] = (implicit_remote(node), vm.id)
+        if not self.desired.get(wanted):
+            for host in self.hosts_of(vm.id):  # the connection runs where the VM runs
+                self.place(wanted, host)
+        self._status_changed()
+
+    def _stop_everywhere(self, rsc: str) -> None:
+        """Stop a resource where it runs; for a remote connection, what runs on that node first."""
+        remote = self.remote_of(rsc)
+        if remote is not None and self.node_online(remote):
+            for rid in reversed(self._resources_on(remote)):
+                self.stop(rid, remote)
+        for node, _ in self.where(rsc):
+            self.stop(rsc, node)
+
+    def set_param(self, rsc: str, name: str, value: str | None, client: str = "cibadmin") -> None:
+        """A primitive's instance attribute; a remote connection's server is its node's address."""
+        prim = self.primitives[rsc][0]
+        if value is None:
+            prim.params.pop(name, None)
+        else:
+            prim.params[name] = value
+        if name == "server" and self.remote_of(rsc) is not None:
+            self.nodes[self.remote_of(rsc)].address = value or rsc
+        self._config_changed(client)
+
+    def remove_node(self, name: str) -> None:
+        """crm_node --force --remove: a remote node whose connection is gone leaves the CIB."""
+        node = self.nodes.get(name)
+        if node is None or node.kind != REMOTE or node.connection is not None:
+            return  # a guest goes with its VM's remote-node meta; a cluster node is not ours to remove
+        del self.nodes[name]
+        self.lrm.pop(name, None)
+        self.never_connected.discard(name)
+        self._config_changed("crm_node")
+
     # ---- life ----------------------------------------------------------------------------------
 
     def schedule(self, at: float, kind: str, arg: str = "") -> None:
@@ -488,6 +718,8 @@ class ClusterState:
         if host is None:
             self.schedule(self.now + 10, "remote_reconnect", name)
             return
+        if conn is None or conn not in self.primitives:
+            return  # the connection was deleted meanwhile
         # the failure has expired (reconnect_interval passed): Pacemaker clears it and retries
         self.clear_failures(conn, None)
         self.start(conn, host)

@@ -14,9 +14,9 @@ import time
 from lxml import etree
 
 from tui.pacemaker import commands
-from tui.remote.demo.cib import ctime
-from tui.remote.demo.model import BUNDLE, CLUSTER, GUEST, REMOTE, Bundle, Clone, Group, Primitive
-from tui.remote.demo.state import FEATURE_SET, ClusterState, LrmEntry, bundle_parts
+from tui.sim.cib import ctime
+from tui.sim.model import BUNDLE, CLUSTER, GUEST, REMOTE, Bundle, Clone, Group, Primitive
+from tui.sim.state import FEATURE_SET, ClusterState, LrmEntry, bundle_parts
 
 API_VERSION = "2.25"
 S = etree.SubElement

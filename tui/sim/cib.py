@@ -12,8 +12,8 @@ import zlib
 
 from lxml import etree
 
-from tui.remote.demo.model import CLUSTER, REMOTE, Bundle, Clone, Group, OpSpec, Primitive
-from tui.remote.demo.state import FEATURE_SET, ClusterState, LrmEntry, OpRecord
+from tui.sim.model import CLUSTER, REMOTE, Bundle, Clone, Group, OpSpec, Primitive
+from tui.sim.state import FEATURE_SET, ClusterState, LrmEntry, OpRecord
 
 VALIDATE_WITH = "pacemaker-3.9"
 E = etree.Element

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from typing import Callable
 
-from tui.remote.demo.model import (
+from tui.sim.model import (
     BUNDLE,
     CLUSTER,
     GUEST,
@@ -21,9 +21,12 @@ from tui.remote.demo.model import (
     Primitive,
     Ticket,
 )
-from tui.remote.demo.state import FEATURE_SET, OCF_NOT_RUNNING, PACEMAKER_VERSION, ClusterState
+from tui.sim.state import FEATURE_SET, OCF_NOT_RUNNING, PACEMAKER_VERSION, ClusterState
 
 CLUSTER_NAME = "demo-prod"
+# machines with pacemaker-remote installed, not in the cluster: what the add-node wizards add
+# (gn3: a VM image whose resource is not in the cluster yet)
+SPARES = (("rn3", "10.20.0.23"), ("rn4", "10.20.0.24"), ("gn3", "10.20.0.43"))
 HOUR, DAY = 3600.0, 86400.0
 
 
@@ -133,6 +136,8 @@ class DemoCluster(ClusterState):
     def __init__(self, seed: int = 0, clock: Callable[[], float] = time.time, *, life: bool = True) -> None:
         super().__init__(CLUSTER_NAME, _nodes(), _resources(), seed=seed, clock=clock)
         self._set_the_scene()
+        for name, address in SPARES:
+            self.add_spare(name, address)
         if life:
             self.start_life()
 

@@ -1,0 +1,59 @@
+"""Plans by name: (builder name, JSON-able kwargs) -> the same Plan again.
+
+A Plan carries its recipe (Plan.recipe); the journal stores it, and `apply --resume` rebuilds
+the plan from it. Builders are pure: the same kwargs give the same steps and step ids.
+Wizards register their builders here too.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Callable, Mapping
+
+from tui.ops import actions
+from tui.ops.plan import Plan
+
+Builder = Callable[..., Plan]
+
+BUILDERS: dict[str, Builder] = {
+    "standby": actions.standby,
+    "node_maintenance": actions.node_maintenance,
+    "cluster_maintenance": actions.cluster_maintenance,
+    "cleanup": actions.cleanup,
+}
+
+
+class UnknownRecipe(ValueError):
+    pass
+
+
+def register(name: str, builder: Builder) -> Builder:
+    if name in BUILDERS and BUILDERS[name] is not builder:
+        raise ValueError(f"a recipe named {name!r} is registered already")
+    BUILDERS[name] = builder
+    return builder
+
+
+def build(name: str, kwargs: Mapping[str, Any]) -> Plan:
+    """The plan `name` builds from `kwargs`; UnknownRecipe names what is known."""
+    builder = BUILDERS.get(name)
+    if builder is None:
+        raise UnknownRecipe(f"no plan recipe named {name!r} (known: {', '.join(sorted(BUILDERS))})")
+    try:
+        plan = builder(**dict(kwargs))
+    except TypeError as exc:
+        raise UnknownRecipe(f"recipe {name!r} cannot be built from {sorted(kwargs)}: {exc}") from None
+    return plan
+
+
+def encode(plan: Plan) -> str:
+    """The plan's recipe as one JSON line (what the journal stores)."""
+    if plan.recipe is None:
+        raise ValueError(f"plan {plan.title!r} has no recipe: it cannot be rebuilt")
+    name, kwargs = plan.recipe
+    return json.dumps({"recipe": name, "kwargs": dict(kwargs)}, ensure_ascii=True, sort_keys=True)
+
+
+def decode(line: str) -> Plan:
+    data = json.loads(line)
+    return build(data["recipe"], data.get("kwargs") or {})
