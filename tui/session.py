@@ -16,7 +16,8 @@ from typing import Callable, Mapping, Sequence
 
 from tui.config import ClusterConfig, Config, NodeConfig, host_keys_note
 from tui.ops.engine import Listener, PlanResult, run_plan, undo_steps
-from tui.ops.journal import Journal, new_run_id
+from tui.ops.events import new_run_id
+from tui.ops.journal import Journal
 from tui.ops.plan import Plan
 from tui.pacemaker import cib
 from tui.pacemaker.crm_mon import parse_status

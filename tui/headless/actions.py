@@ -15,7 +15,7 @@ from typing import Callable
 from tui.exitcodes import ExitCode
 from tui.plaintext import multi_line, one_line
 from tui.ops import actions
-from tui.ops.events import OutputLine, StepState, Waiting
+from tui.ops.events import OutputLine, PlanStarted, StepState, Waiting
 from tui.ops.plan import Plan
 from tui.pacemaker.model import Snapshot
 from tui.remote.transport import ReadOnlyError
@@ -151,9 +151,11 @@ def report(result) -> None:
 
 
 def progress(plan: Plan):
-    """A listener printing a plan's progress as it runs: waits, and a long step's output."""
+    """A listener printing a plan's progress as it runs: its run id, waits, a long step's output."""
     def show(event) -> None:
-        if isinstance(event, Waiting):
+        if isinstance(event, PlanStarted):  # the id `runs` and `apply --resume` take
+            print(f"run {one_line(event.run_id)}{' (resumed)' if event.resumed else ''}", flush=True)
+        elif isinstance(event, Waiting):
             print(f"  waiting ({event.attempt}/{event.of}): {one_line(event.observed)}", flush=True)
         elif isinstance(event, OutputLine) and len(plan.steps) > 1:
             print(f"  | {one_line(event.text)}", flush=True)

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import asyncio
 import inspect
-import secrets as _secrets
 import time
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Mapping, Sequence
@@ -38,6 +37,7 @@ from tui.ops.events import (
     UndoFinished,
     UndoStarted,
     Waiting,
+    new_run_id,
 )
 from tui.ops.plan import (
     CheckStep,
@@ -56,12 +56,6 @@ from tui.remote.secret import Secret
 from tui.remote.transport import CommandResult, ReadOnlyError, TransportError
 
 Listener = Callable[[Event], Any]
-
-
-def new_run_id() -> str:
-    """UTC start time, then randomness: run ids sort by age; safe in a file name."""
-    now = time.time()
-    return time.strftime("%Y%m%dT%H%M%SZ", time.gmtime(now)) + "-" + _secrets.token_hex(3)
 
 
 # --- results ------------------------------------------------------------------------------------

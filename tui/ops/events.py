@@ -19,8 +19,17 @@ Pure data, no I/O: importable from every layer above tui.ops.
 
 from __future__ import annotations
 
+import secrets as _secrets
+import time
 from dataclasses import dataclass, field
 from enum import StrEnum
+
+
+def new_run_id(now: float | None = None) -> str:
+    """Sortable by time, like the action log's ids: `20261201T210326123456Z-1a2b3c4d`."""
+    now = time.time() if now is None else now
+    stamp = time.strftime("%Y%m%dT%H%M%S", time.gmtime(now))
+    return f"{stamp}{int(now % 1 * 1e6):06d}Z-{_secrets.token_hex(4)}"
 
 
 class StepState(StrEnum):

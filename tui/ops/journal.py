@@ -27,7 +27,6 @@ import dataclasses
 import fcntl
 import json
 import os
-import secrets as _secrets
 import time
 from dataclasses import dataclass
 from enum import Enum
@@ -36,7 +35,7 @@ from typing import Any, Iterator, Mapping
 
 from tui import __version__
 from tui.ops import events as ev
-from tui.ops.events import PlanState, StepState
+from tui.ops.events import PlanState, StepState, new_run_id
 from tui.pacemaker.sensitive import redact_text
 from tui.remote import statedir
 from tui.remote.actionlog import default_state_dir
@@ -57,13 +56,6 @@ class JournalError(Exception):
 
 class RunBusy(JournalError):
     """Another console is running this run right now (it holds the journal's lock)."""
-
-
-def new_run_id(now: float | None = None) -> str:
-    """Sortable by time, like the action log's ids: `20261201T210326123456Z-1a2b3c4d`."""
-    now = time.time() if now is None else now
-    stamp = time.strftime("%Y%m%dT%H%M%S", time.gmtime(now))
-    return f"{stamp}{int(now % 1 * 1e6):06d}Z-{_secrets.token_hex(4)}"
 
 
 def valid_run_id(run_id: str) -> bool:
