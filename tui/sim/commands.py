@@ -135,6 +135,16 @@ _ATTR_FLAGS = {"--delete": "delete", "-D": "delete", "--query": "query", "-G": "
                "-q": "quiet"}
 
 
+_NO_SUCH_ATTRIBUTE = "crm_attribute: Error performing operation: No such device or address\n"
+
+
+def _queried(scope: str, name: str, value: str, opts: dict[str, str]) -> str:
+    """crm_attribute --query's answer: the value alone with --quiet, as the real tool."""
+    if "quiet" in opts:
+        return f"{value}\n"
+    return f"scope={scope}  name={name} value={value}\n"
+
+
 def _crm_attribute(state: ClusterState, host: str, args: tuple[str, ...]) -> Result:
     opts = _options(args, _ATTR_SPEC, _ATTR_FLAGS)
     if isinstance(opts, str):
@@ -155,8 +165,8 @@ def _crm_attribute(state: ClusterState, host: str, args: tuple[str, ...]) -> Res
         return EX_NOSUCH, "", f"crm_attribute: Could not map name={node_name} to a UUID\n"
     if "query" in opts:
         if name not in node.attrs:
-            return EX_NOSUCH, "", "Error performing operation: No such device or address\n"
-        return EX_OK, f"scope=nodes  name={name} value={node.attrs[name]}\n", ""
+            return EX_NOSUCH, "", _NO_SUCH_ATTRIBUTE
+        return EX_OK, _queried("nodes", name, node.attrs[name], opts), ""
     if "delete" in opts:
         if state.set_node_attr(node_name, name, None):
             return EX_OK, f"Deleted nodes attribute: id=nodes-{node.id}-{name} name={name}\n", ""
@@ -170,8 +180,8 @@ def _crm_attribute(state: ClusterState, host: str, args: tuple[str, ...]) -> Res
 def _cluster_option(state: ClusterState, name: str, opts: dict[str, str]) -> Result:
     if "query" in opts:
         if name not in state.crm_config:
-            return EX_NOSUCH, "", "Error performing operation: No such device or address\n"
-        return EX_OK, f"scope=crm_config  name={name} value={state.crm_config[name]}\n", ""
+            return EX_NOSUCH, "", _NO_SUCH_ATTRIBUTE
+        return EX_OK, _queried("crm_config", name, state.crm_config[name], opts), ""
     if "delete" in opts:
         if state.set_cluster_option(name, None):
             return EX_OK, f"Deleted crm_config option: id=cib-bootstrap-options-{name} name={name}\n", ""
