@@ -112,6 +112,9 @@ async def test_banners_changing_faster_than_widgets_are_removed():
     app = make_app()
     async with app.run_test(size=(120, 40)) as pilot:
         await until(pilot, lambda: app.refresh_count > 0)
+        app.action_pause(True)  # a live refresh in between would show the sample's own banners
+        await pilot.pause(0.5)  # one already under way lands now
+        refreshes = app.refresh_count
         bar = app._main().query_one("#banners", BannerBar)
         for i in range(20):
             bar.show([Banner("unclean", "critical", f"UNCLEAN node(s) need fencing: n{i}")]
@@ -119,4 +122,5 @@ async def test_banners_changing_faster_than_widgets_are_removed():
         bar.show([Banner("unclean", "critical", "UNCLEAN node(s) need fencing: last")])
         await pilot.pause()
         assert app.is_running
+        assert app.refresh_count == refreshes
         assert bar.texts() == ["!! UNCLEAN node(s) need fencing: last"]
