@@ -28,8 +28,10 @@ def _write(directory: Path | None, text: str) -> Path:
     return Path(name)
 
 
-def crash_report(exc: BaseException, argv: list[str] | None = None, *, err: TextIO | None = None) -> Path | None:
-    """Write exc's traceback to a crash file and print the one line; returns the file."""
+def crash_report(exc: BaseException, argv: list[str] | None = None, *, err: TextIO | None = None,
+                 echo: bool = True) -> Path | None:
+    """Write exc's traceback to a crash file and print the one line; returns the file.
+    echo=False: write the file only (the TUI shows the line in a modal instead)."""
     from tui import __version__
     from tui.remote.actionlog import default_state_dir
 
@@ -50,6 +52,8 @@ def crash_report(exc: BaseException, argv: list[str] | None = None, *, err: Text
             where = f"details in {path}; the state directory could not be written: {state_error}"
         except Exception as tmp_error:
             where = f"no crash file could be written: {tmp_error}"
+    if not echo:
+        return path
     line = f"pcmk-console: internal error: {type(exc).__name__}: {exc} ({where})"
     line = line.encode("utf-8", "backslashreplace").decode("utf-8")  # undecodable bytes shown
     try:

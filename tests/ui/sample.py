@@ -10,7 +10,7 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass, field
 
-from tui.ops.engine import run_plan
+from tui.ops.engine import run_plan, undo_steps
 from tui.pacemaker.model import (
     Ban,
     CibVersion,
@@ -210,6 +210,7 @@ class FakeSession:
         self.last: Snapshot | None = None
         self.refreshes = 0
         self.applied = []
+        self.undone = []
         self.action_host = "node1"
 
     async def refresh(self):
@@ -226,3 +227,8 @@ class FakeSession:
         self.applied.append(plan)
         return await run_plan(plan, self.pool, default_host=self.action_host,
                               read_only=self.read_only, **kwargs)
+
+    async def undo(self, result, **kwargs):
+        self.undone.append(result)
+        return await undo_steps(result, self.pool, default_host=self.action_host,
+                                read_only=self.read_only, **kwargs)

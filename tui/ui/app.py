@@ -13,12 +13,14 @@ from collections import OrderedDict, deque
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
-from textual import work
+from textual import on, work
 from textual.app import App
 from textual.binding import Binding
 from textual.css.query import NoMatches
 from textual.screen import Screen
+from textual.worker import Worker, WorkerState
 
+from tui.ops.events import PlanState
 from tui.ops.plan import Plan
 from tui.pacemaker.model import Snapshot, StatusOutcome, Unavailable
 from tui.plaintext import multi_line, one_line
@@ -27,6 +29,7 @@ from tui.remote.actionlog import fold
 from tui.ui.logview import is_running
 from tui.ui.palette_commands import ConsoleCommands, Entry
 from tui.ui.present import ago
+from tui.ui.progress import PlanProgress, ProgressLine, poster
 
 MAX_LOG_ROWS = 500
 MAX_EVENTS = 500
@@ -77,6 +80,7 @@ class PcmkConsoleApp(App):
         self.refreshed = asyncio.Event()  # set after each applied refresh (tests, bench)
         self.theme_errors: list[str] = []
         self.plans_finished = 0
+        self.worker_errors: list[BaseException] = []  # unexpected, shown in a modal (tests read it)
 
     # --- facts the screens read --------------------------------------------------------------
 
@@ -239,7 +243,7 @@ class PcmkConsoleApp(App):
 
     # --- live refresh ------------------------------------------------------------------------
 
-    @work(exclusive=True, group="refresh")
+    @work(exclusive=True, group="refresh", exit_on_error=False)
     async def refresh_loop(self) -> None:
         while True:
             if not self.paused or self._force:
@@ -339,7 +343,7 @@ class PcmkConsoleApp(App):
             decided,
         )
 
-    @work(group="apply")
+    @work(group="apply", exit_on_error=False)
     async def apply_plan(self, plan: Plan) -> None:
         try:
             await self._apply(plan)
@@ -349,7 +353,7 @@ class PcmkConsoleApp(App):
     async def _apply(self, plan: Plan) -> None:
         self.notify(f"running: {plan.title}", timeout=2)
         try:
-            result = await self.session.apply(plan)
+            result = await self.session.apply(plan, listeners=[poster(self)])
         except Exception as error:
             self.notify(f"{plan.title}: {error}", title="not run", severity="error", timeout=10)
             return
@@ -357,6 +361,78 @@ class PcmkConsoleApp(App):
         summary = result.summary() if hasattr(result, "summary") else plan.title
         self.notify(summary, severity="information" if ok else "error", timeout=6 if ok else 15)
         self.action_refresh_now()
+        if not ok and getattr(result, "state", None) in (PlanState.FAILED, PlanState.CANCELLED) \
+                and getattr(result, "undo_offered", ()):
+            self.offer_undo(result)
+
+    # --- plan progress and undo --------------------------------------------------------------
+
+    @on(PlanProgress)
+    def _plan_progress(self, message: PlanProgress) -> None:
+        """Every engine event of a running plan or undo (posted by tui.ui.progress.poster)."""
+        screen = self._main()
+        if screen is None:
+            return
+        try:
+            screen.query_one("#plan-progress", ProgressLine).show_event(message.event, undo=message.undo)
+        except NoMatches:  # a main screen without the line (torn down): nothing to show
+            pass
+
+    def offer_undo(self, result: Any) -> None:
+        """A failed or cancelled plan left done steps with an undo: offer it (never read-only)."""
+        from tui.ui.screens.undo import UndoOffer, later_hint
+
+        if self.read_only:
+            self.notify(f"read-only: no undo offered; {later_hint(result.run_id)}", severity="warning",
+                        timeout=15)
+            return
+
+        def decided(go: bool | None) -> None:
+            if go:
+                self.undo_plan(result)
+            else:
+                self.notify(f"left as it is; {later_hint(result.run_id)}", timeout=15)
+
+        self.push_screen(UndoOffer(result, default_host=getattr(self.session, "action_host", None)), decided)
+
+    @work(group="apply", exit_on_error=False)
+    async def undo_plan(self, result: Any) -> None:
+        try:
+            try:
+                undone = await self.session.undo(result, listeners=[poster(self, undo=True)])
+            except Exception as error:
+                self.notify(f"undo of {result.plan.title}: {error}", title="not undone", severity="error",
+                            timeout=15)
+                return
+            ok = getattr(undone, "state", None) is PlanState.UNDONE
+            self.notify(f"{result.plan.title}: " + (undone.statement() if hasattr(undone, "statement") else ""),
+                        title="undone" if ok else "undo failed", severity="information" if ok else "error",
+                        timeout=8 if ok else 15)
+            self.action_refresh_now()
+        finally:
+            self.plans_finished += 1
+
+    # --- worker errors -----------------------------------------------------------------------
+
+    @on(Worker.StateChanged)
+    def _worker_state(self, event: Worker.StateChanged) -> None:
+        """An unexpected error in any worker: a crash file and a one-line modal, not an exit."""
+        if event.state is not WorkerState.ERROR or event.worker.error is None:
+            return
+        from tui.crash import crash_report
+        from tui.ui.screens.error import InternalError
+
+        error = event.worker.error
+        try:
+            path = crash_report(error, echo=False)
+        except Exception:  # noqa: BLE001 - the modal must still appear
+            path = None
+        where = f"details in {path}" if path else "no crash file could be written"
+        self.worker_errors.append(error)
+        if self._exit or self._closing:
+            return
+        self.push_screen(InternalError(f"internal error in {event.worker.name or 'a worker'}: "
+                                       f"{type(error).__name__}: {error}", where))
 
     # --- help and the command palette --------------------------------------------------------
 

@@ -33,6 +33,7 @@ from tui.ui.present import CLUSTER_PANE, GUEST_PANE, REMOTE_PANE, ViewOptions
 from tui.ui.widgets.keyed_table import KeyedTable
 from tui.ui.widgets.resource_tree import ResourceTree
 from tui.ui.widgets.status import BannerBar, StatusLine
+from tui.ui.progress import ProgressLine
 
 if TYPE_CHECKING:
     from tui.ui.app import PcmkConsoleApp
@@ -109,6 +110,7 @@ class MainScreen(Screen):
     def compose(self) -> ComposeResult:
         yield Header(show_clock=False, icon="◉")
         yield StatusLine(id="status")
+        yield ProgressLine(id="plan-progress")  # shown only while a plan runs
         yield BannerBar(id="banners")
         with TabbedContent(id="tabs", initial="nodes"):
             with TabPane(TAB_TITLES["nodes"], id="nodes"):
