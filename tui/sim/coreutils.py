@@ -155,6 +155,21 @@ class _CannotStat(FsError):
     pass
 
 
+def _regular_file_target(tool: str, fs, src: str, dst: str) -> str | Result:
+    """Where cp/install write DST (inside it when it is a directory), or their error: as
+    coreutils words it for a missing parent, a path through a file, or a directory there."""
+    try:
+        canonical, spelled = _target(fs, src, dst)
+        fs.parent_dir(canonical, spelled)
+        if (existing := fs.entries.get(canonical)) is not None and existing.is_dir:
+            return 1, "", f"{tool}: cannot overwrite directory {_q(spelled)} with non-directory\n"
+    except _CannotStat as e:
+        return 1, "", f"{tool}: cannot stat {_q(e.path)}: {e.words}\n"
+    except FsError as e:
+        return 1, "", f"{tool}: cannot create regular file {_q(e.path)}: {e.words}\n"
+    return canonical
+
+
 def _cp(host: SimHost, args: tuple[str, ...], stdin: bytes) -> Result:
     if not args or args[0] != "-p":
         return _usage("cp", "-p SRC DST")
@@ -170,18 +185,12 @@ def _cp(host: SimHost, args: tuple[str, ...], stdin: bytes) -> Result:
         return 1, "", f"cp: cannot stat {_q(src)}: {e.words}\n"
     if node.is_dir:
         return 1, "", f"cp: -r not specified; omitting directory {_q(src)}\n"
-    try:
-        canonical, spelled = _target(fs, src, dst)
-        if canonical == canonical_src:
-            return 1, "", f"cp: {_q(src)} and {_q(spelled)} are the same file\n"
-        fs.parent_dir(canonical, spelled)
-        if (existing := fs.entries.get(canonical)) is not None and existing.is_dir:
-            return 1, "", f"cp: cannot overwrite directory {_q(spelled)} with non-directory\n"
-    except _CannotStat as e:
-        return 1, "", f"cp: cannot stat {_q(e.path)}: {e.words}\n"
-    except FsError as e:
-        return 1, "", f"cp: cannot create regular file {_q(e.path)}: {e.words}\n"
-    fs.entries[canonical] = Inode(node.owner, node.group, node.mode, node.content)
+    target = _regular_file_target("cp", fs, src, dst)
+    if not isinstance(target, str):
+        return target
+    if target == canonical_src:  # (a directory target was refused above; src is a file)
+        return 1, "", f"cp: {_q(src)} and {_q(_target(fs, src, dst)[1])} are the same file\n"
+    fs.entries[target] = Inode(node.owner, node.group, node.mode, node.content)
     return 0, "", ""
 
 
@@ -214,16 +223,10 @@ def _install(host: SimHost, args: tuple[str, ...], stdin: bytes) -> Result:
         return 1, "", f"install: invalid group {_q(opts['-g'])}\n"
     src, dst = rest
     fs = host.fs
-    try:
-        canonical, spelled = _target(fs, src, dst)
-        fs.parent_dir(canonical, spelled)
-        if (existing := fs.entries.get(canonical)) is not None and existing.is_dir:
-            return 1, "", f"install: cannot overwrite directory {_q(spelled)} with non-directory\n"
-    except _CannotStat as e:
-        return 1, "", f"install: cannot stat {_q(e.path)}: {e.words}\n"
-    except FsError as e:
-        return 1, "", f"install: cannot create regular file {_q(e.path)}: {e.words}\n"
-    fs.entries[canonical] = Inode(owner, group, mode, bytes(stdin))
+    target = _regular_file_target("install", fs, src, dst)
+    if not isinstance(target, str):
+        return target
+    fs.entries[target] = Inode(owner, group, mode, bytes(stdin))
     return 0, "", ""
 
 
