@@ -45,6 +45,7 @@ from tui.ops.plan import (
     EnvFileStep,
     LocalStep,
     Plan,
+    ReadSecretStep,
     Ref,
     RunStep,
     Step,
@@ -316,6 +317,10 @@ class _StepRun:
             if step.output:
                 self.context[step.output] = value
             return self.outcome("run")
+        if isinstance(step, ReadSecretStep):
+            result = await self.must(files.cat(step.path), "read", read=True)
+            self.context[step.output] = Secret(result.stdout, f"{step.path} on {self.host}")
+            return self.outcome("read", detail=f"{len(result.stdout)} bytes read")
         if isinstance(step, WaitStep):
             return await self.wait_step(step)
         if isinstance(step, CheckStep):

@@ -13,6 +13,7 @@ optional `done` probe; the mutating ones an undo):
     EnvFileStep    set/unset variables in an environment file, the rest kept byte-exact
     LocalStep      in-process work (signing a CSR); its output goes into the run context
                    under `output`, where later steps read it through a Ref
+    ReadSecretStep a file read into the run context as a Secret (the authkey to copy)
     WaitStep       poll a probe until it holds, at most `attempts` times
     CheckStep      an observed value, a verdict (ok/warn/fail) and the fix to offer
 
@@ -188,6 +189,18 @@ class WaitStep(StepBase):
     mutates: ClassVar[bool] = False
 
 
+@dataclass(frozen=True)
+class ReadSecretStep(StepBase):
+    """Read a file on `host` into the run context under `output`, as a Secret (an authkey
+    that a later WriteFileStep copies to another host through Ref(output)). A read: its
+    bytes go into no log, no event and no journal, and a resume reads the file again."""
+
+    title: str
+    path: str
+    output: str
+    mutates: ClassVar[bool] = False
+
+
 CheckFn = Callable[[dict], "Verdict | Awaitable[Verdict]"]
 
 
@@ -200,7 +213,7 @@ class CheckStep(StepBase):
     mutates: ClassVar[bool] = False
 
 
-Step = RunStep | WriteFileStep | EnvFileStep | LocalStep | WaitStep | CheckStep
+Step = RunStep | WriteFileStep | EnvFileStep | LocalStep | ReadSecretStep | WaitStep | CheckStep
 
 
 def describe_content(content: Content | None) -> str:

@@ -20,6 +20,7 @@ from tui.ops.plan import (
     EnvFileStep,
     LocalStep,
     Plan,
+    ReadSecretStep,
     RunStep,
     Step,
     WaitStep,
@@ -84,6 +85,9 @@ def step_rows(step: Step, where: str) -> list[tuple[str, str]]:
     elif isinstance(step, LocalStep):
         rows.append((ACTION, "[this console] " + one_line(getattr(step.run, "__name__", "work"))
                      + (f" -> {one_line(step.output)}" if step.output else "")))
+    elif isinstance(step, ReadSecretStep):
+        rows.append((ACTION, f"{at} read {one_line(shlex.quote(step.path))} into the console's memory "
+                             f"as a secret ({one_line(step.output)}): never shown, logged or journalled"))
     elif isinstance(step, WaitStep):
         what = f"$ {_cmd(step.probe)}" if not callable(step.probe) else one_line(getattr(step.probe, "__name__", "a probe"))
         rows.append((ACTION, f"{at} wait until {what} holds "

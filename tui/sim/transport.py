@@ -68,7 +68,8 @@ class DemoTransport:
         self.state.tick()
         data = stdin.reveal() if isinstance(stdin, Secret) else (stdin or b"")
         status, out, err = execute(self.state, self.host, argv, data)
-        stdout, stderr = out.encode(), err.encode()
+        # a binary file (the authkey) travels as surrogate escapes in the simulated output
+        stdout, stderr = out.encode("utf-8", "surrogateescape"), err.encode("utf-8", "surrogateescape")
         if on_output is not None:
             for name, data in (("stdout", stdout), ("stderr", stderr)):
                 for i in range(0, len(data), CHUNK):

@@ -1,0 +1,191 @@
+"""argv for adding, removing and diagnosing remote and guest nodes: the wizards' vocabulary.
+
+Pure and shared: tui.ops.nodes builds its plans and checks from these, tui.sim answers
+exactly these, and the lab runs them on real Pacemaker. Every builder returns a tuple;
+values travel as separate words, never pasted into a shell line. The few probes that need a
+shell (a TCP connect) run a fixed script with the values as positional parameters.
+
+Names reaching an XPath must be validated first (tui.ops.nodes.validate: an XML id cannot
+hold a quote); the builders refuse anything else rather than quote it.
+"""
+
+from __future__ import annotations
+
+import re
+
+Argv = tuple[str, ...]
+
+AUTHKEY = "/etc/pacemaker/authkey"
+# the environment file Pacemaker's units read: RHEL/SUSE, then Debian/Ubuntu
+ENV_FILES = ("/etc/sysconfig/pacemaker", "/etc/default/pacemaker")
+REMOTE_PORT = 3121
+PCSD_PORT = 2224
+REMOTED = "/usr/sbin/pacemaker-remoted"
+REMOTE_UNIT = "pacemaker_remote"
+COROSYNC_CONF = "/etc/corosync/corosync.conf"
+CIB_XML = "/var/lib/pacemaker/cib/cib.xml"
+PROBE_SECONDS = 5
+
+# the daemons a target must (not) run, by process name (pgrep -x): no systemd needed
+DAEMONS = {"pacemaker_remote": "pacemaker-remoted", "pacemaker": "pacemakerd", "corosync": "corosync"}
+
+_XML_ID = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]*$")
+
+
+def _id(value: str) -> str:
+    if not isinstance(value, str) or not _XML_ID.match(value):
+        raise ValueError(f"not a valid XML id: {value!r}")
+    return value
+
+
+# --- probes (reads) -------------------------------------------------------------------------
+
+def reachable() -> Argv:
+    """Does a command run there at all (SSH works, the shell answers)."""
+    return ("true",)
+
+
+def path_exists(path: str) -> Argv:
+    return ("test", "-e", path)
+
+
+def executable(path: str) -> Argv:
+    return ("test", "-x", path)
+
+
+def process_running(process: str) -> Argv:
+    """Exit 0 when a process of exactly that name runs (pgrep prints its PIDs)."""
+    return ("pgrep", "-x", process)
+
+
+def sha256(path: str) -> Argv:
+    """`HEX  PATH`: the key's hash, compared between hosts (the key itself is never read out)."""
+    return ("sha256sum", path)
+
+
+def read_env_files() -> Argv:
+    """Both environment files at once: `cat` prints what exists (exit 1 if one is missing)."""
+    return ("cat", *ENV_FILES)
+
+
+TCP_SCRIPT = 'exec 3<>"/dev/tcp/$1/$2"'
+
+
+def tcp_connect(address: str, port: int, seconds: int = PROBE_SECONDS) -> Argv:
+    """Exit 0 when a TCP connection to address:port opens from where this runs (bash's
+    /dev/tcp; `timeout` bounds a silently dropping firewall). 124: timed out."""
+    return ("timeout", str(seconds), "bash", "-c", TCP_SCRIPT, "tcp-connect", address, str(int(port)))
+
+
+def firewall_state() -> Argv:
+    """`running` / `not running` (exit 252); 127: firewalld is not installed."""
+    return ("firewall-cmd", "--state")
+
+
+def firewall_service(service: str = "high-availability") -> Argv:
+    return ("firewall-cmd", "--query-service", service)
+
+
+def firewall_port(port: int) -> Argv:
+    return ("firewall-cmd", "--query-port", f"{int(port)}/tcp")
+
+
+def cib_id_taken(name: str) -> Argv:
+    """Exit 0 when any element of the CIB has this id (105/6 when none: not found)."""
+    return ("cibadmin", "--query", "--xpath", f"//*[@id='{_id(name)}']")
+
+
+def cib_node_named(name: str) -> Argv:
+    """Exit 0 when the CIB's <nodes> has a node with this uname (cluster or remote)."""
+    return ("cibadmin", "--query", "--xpath", f"//nodes/node[@uname='{_id(name)}']")
+
+
+LOG_FILE = "/var/log/pacemaker/pacemaker.log"
+LOG_SCRIPT = 'tail -n "$1" "$2" | grep -F -e "$3"'
+
+
+def log_lines(needle: str, *, lines: int = 5000, path: str = LOG_FILE) -> Argv:
+    """The lines among the last `lines` of Pacemaker's log that contain `needle` (fixed
+    string); exit 1 when none do."""
+    return ("sh", "-c", LOG_SCRIPT, "log-lines", str(int(lines)), path, needle)
+
+
+def pcs_version() -> Argv:
+    return ("pcs", "--version")
+
+
+def pcs_host_known(name: str) -> Argv:
+    """Exit 0 when this node's pcsd is authenticated to `name` (pcs host auth was done)."""
+    return ("pcs", "pcsd", "status", name)
+
+
+# --- changes --------------------------------------------------------------------------------
+
+def _options(pairs: dict[str, str | int | None]) -> tuple[str, ...]:
+    return tuple(f"{k}={v}" for k, v in pairs.items() if v is not None and v != "")
+
+
+def pcs_add_remote(name: str, address: str, *, port: int | None = None,
+                   reconnect_interval: str | None = None, extra: dict[str, str] | None = None) -> Argv:
+    """pcs cluster node add-remote NAME ADDR [port=] [reconnect_interval=] [extra...]."""
+    return ("pcs", "cluster", "node", "add-remote", _id(name), address,
+            *_options({"port": port, "reconnect_interval": reconnect_interval, **(extra or {})}))
+
+
+def pcs_add_guest(name: str, resource: str, *, address: str | None = None, port: int | None = None,
+                  connect_timeout: str | None = None) -> Argv:
+    return ("pcs", "cluster", "node", "add-guest", _id(name), _id(resource),
+            *_options({"remote-addr": address, "remote-port": port, "remote-connect-timeout": connect_timeout}))
+
+
+def pcs_remove_remote(name: str) -> Argv:
+    return ("pcs", "cluster", "node", "remove-remote", _id(name))
+
+
+def pcs_remove_guest(name: str) -> Argv:
+    return ("pcs", "cluster", "node", "remove-guest", _id(name))
+
+
+def create_resource(xml: str) -> Argv:
+    """Add a top-level <primitive> (XML built with lxml by the caller) to the resources."""
+    return ("cibadmin", "--create", "--scope", "resources", "--xml-text", xml)
+
+
+def delete_resource(resource: str) -> Argv:
+    return ("cibadmin", "--delete", "--scope", "resources", "--xml-text", f'<primitive id="{_id(resource)}"/>')
+
+
+def stop_resource(resource: str) -> Argv:
+    return ("crm_resource", "--resource", _id(resource), "--meta", "--set-parameter", "target-role",
+            "--parameter-value", "Stopped")
+
+
+def set_meta(resource: str, name: str, value: str) -> Argv:
+    return ("crm_resource", "--resource", _id(resource), "--meta", "--set-parameter", name,
+            "--parameter-value", value)
+
+
+def delete_meta(resource: str, name: str) -> Argv:
+    return ("crm_resource", "--resource", _id(resource), "--meta", "--delete-parameter", name)
+
+
+def resource_state(resource: str) -> Argv:
+    """Where it runs: `resource X is running on: NODE` (exit 0), or `... is NOT running`."""
+    return ("crm_resource", "--resource", _id(resource), "--locate")
+
+
+def remove_node(name: str) -> Argv:
+    """Forget a node the cluster no longer has a connection for."""
+    return ("crm_node", "--force", "--remove", _id(name))
+
+
+def enable_start(unit: str = REMOTE_UNIT) -> Argv:
+    return ("systemctl", "enable", "--now", unit)
+
+
+def disable_stop(unit: str = REMOTE_UNIT) -> Argv:
+    return ("systemctl", "disable", "--now", unit)
+
+
+def remove_file(path: str) -> Argv:
+    return ("rm", "-f", path)
