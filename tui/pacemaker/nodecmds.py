@@ -189,3 +189,22 @@ def disable_stop(unit: str = REMOTE_UNIT) -> Argv:
 
 def remove_file(path: str) -> Argv:
     return ("rm", "-f", path)
+
+
+# --- previews (on a copy of the live CIB: the cluster is not changed) ----------------------
+
+SIMULATE_SCRIPT = (
+    'f=$(mktemp) || exit 1; trap \'rm -f "$f"\' EXIT; '
+    'cibadmin --query > "$f" || exit 1; '
+    'CIB_file="$f" "$@" || exit 1; '
+    'crm_simulate --xml-file "$f" --simulate'
+)
+
+
+def simulate_change(change: Argv) -> Argv:
+    """What the cluster would do after `change` (a CIB edit such as stop_resource or
+    delete_meta), computed by crm_simulate on a temporary copy of the live CIB: the change
+    runs with CIB_file pointing at the copy, so the live CIB is untouched."""
+    if not change:
+        raise ValueError("simulate_change needs the change's argv")
+    return ("sh", "-c", SIMULATE_SCRIPT, "simulate-change", *change)
