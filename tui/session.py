@@ -229,7 +229,8 @@ class ClusterSession:
     def _journal(self, plan: Plan) -> Journal | None:
         if self.log is None:
             return None  # a session without an action log records nothing (tests)
-        return Journal(plan, cluster=self.cluster.name, demo=self.demo, state_dir=self.state_dir)
+        return Journal(plan, cluster=self.cluster.name, demo=self.demo, state_dir=self.state_dir,
+                       default_host=self.action_host)
 
     async def close(self) -> None:
         await self.pool.close()

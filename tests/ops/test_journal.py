@@ -332,3 +332,48 @@ def test_a_continuing_journal_appends_to_its_run_or_makes_one(state):
     j(UndoStarted(other, "a", "first"))
     j.close()
     assert journal.load(other).title == PLAN.title
+
+
+def test_the_run_keeps_the_plan_as_it_was_confirmed_without_its_secrets(state):
+    """The header holds the one renderer's text (tui.ops.render) with the host named; a
+    secret input is named there, never its bytes; `runs RUN_ID` shows it."""
+    from tui.headless.runs import render_one
+    from tui.ops.plan import Plan, RunStep, WriteFileStep
+    from tui.ops.render import render_plan
+
+    key = Secret(b"k3y-bytes-\x00\x01", "the authkey")
+    plan = Plan("Copy the key", (
+        RunStep("Put rn1 into standby", ("crm_attribute", "--node", "rn1", "--name", "standby", "--update", "on")),
+        WriteFileStep("Write the key", path="/etc/pacemaker/authkey", content=key, owner="hacluster",
+                      group="haclient", mode=0o400, host="rn3"),
+    ))
+    rid = journal.new_run_id()
+    j = journal.Journal(plan, cluster="east", demo=False, default_host="node2")
+    j(PlanStarted(rid, plan.title, tuple(s.id for s in plan.steps)))
+    j(PlanFinished(rid, PlanState.DONE, done=tuple(s.id for s in plan.steps)))
+    j.close()
+    raw = (state / "runs" / f"{rid}.jsonl").read_bytes()
+    assert b"k3y-bytes" not in raw
+    run = journal.load(rid)
+    assert run.plan_text == render_plan(plan, "node2")
+    assert "[node2] $ crm_attribute --node rn1" in run.plan_text
+    assert "[rn3] write /etc/pacemaker/authkey (hacluster:haclient 0400)" in run.plan_text
+    assert run.as_dict()["plan"] == run.plan_text
+    shown = render_one(run)
+    assert "the plan as it was confirmed:" in shown and "[rn3] write /etc/pacemaker/authkey" in shown
+    assert "k3y-bytes" not in shown
+
+
+def test_a_plan_whose_title_is_hostile_is_journalled_terminal_safe(state):
+    from tui.headless.runs import render_one
+    from tui.ops.plan import Plan, RunStep
+    from tui.plaintext import is_safe
+
+    for value in ALL:
+        plan = Plan(f"t {short(value)}", (RunStep(f"s {short(value)}", ("echo", value)),))
+        rid = journal.new_run_id()
+        j = journal.Journal(plan, cluster="east", demo=False, default_host=value)
+        j(PlanStarted(rid, plan.title, tuple(s.id for s in plan.steps)))
+        j.close()
+        shown = render_one(journal.load(rid))
+        assert all(is_safe(line) for line in shown.splitlines()), repr(value)

@@ -319,7 +319,7 @@ async def test_read_only_blocks_every_action_and_nothing_reaches_the_pool(tmp_pa
             await pilot.pause()
             assert not isinstance(app.screen, ConfirmPlan), word
         # the palette offers no mutating command
-        titles = [c.title for c in app.console_commands()]
+        titles = [c.title for c in main(app).console_commands()]
         assert not [t for t in titles if t.lower().startswith(("standby", "unstandby",
                                                                 "maintenance", "clean",
                                                                 "cluster maintenance"))]
@@ -338,13 +338,13 @@ async def test_palette_commands_follow_the_selection():
     app = make_app()
     async with app.run_test(size=(120, 40)) as pilot:
         await first_refresh(app, pilot)
-        titles = [c.title for c in app.console_commands()]
+        titles = [c.title for c in main(app).console_commands()]
         assert "Standby node1" in titles and "Maintenance on for node1" in titles
         await pilot.press("down", "down")
-        titles = [c.title for c in app.console_commands()]
+        titles = [c.title for c in main(app).console_commands()]
         assert "Unstandby node3" in titles
         await pilot.press("5")  # tickets: no node selection applies
-        titles = [c.title for c in app.console_commands()]
+        titles = [c.title for c in main(app).console_commands()]
         assert not any(t.startswith(("Standby", "Unstandby")) for t in titles)
 
 

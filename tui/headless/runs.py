@@ -59,6 +59,9 @@ def render_one(run: RunRecord) -> str:
             lines.append("       interrupted while it ran: it may or may not have taken effect")
     if run.error:
         lines.append(f"  error: {one_line(run.error)}")
+    if run.plan_text:  # already terminal-safe: tui.ops.render escaped every field
+        lines.append("  the plan as it was confirmed:")
+        lines.extend(f"    {multi_line(line)}" for line in run.plan_text.splitlines())
     if run.statement:
         lines.append("  " + multi_line(run.statement).replace("\n", "\n  "))
     if run.torn:

@@ -8,7 +8,8 @@ exact record of what ran:
 
     {"record": "run", "format": 1, "run_id": ..., "time": ..., "title": ...,
      "recipe": {"name": ..., "kwargs": {...}} | null, "cluster": ..., "demo": true|false,
-     "steps": [{"id": ..., "title": ...}, ...], "version": ...}
+     "steps": [{"id": ..., "title": ...}, ...], "version": ...,
+     "plan": the plan as confirmed, drawn by tui.ops.render (secrets named, never shown)}
     {"record": "event", "event": "StepStarted", "run_id": ..., "step_id": ..., "time": ..., <fields>}
     ...
 
@@ -36,6 +37,8 @@ from typing import Any, Iterator, Mapping
 from tui import __version__
 from tui.ops import events as ev
 from tui.ops.events import PlanState, StepState, new_run_id
+from tui.ops.plan import Plan
+from tui.ops.render import render_plan
 from tui.pacemaker.sensitive import redact_text
 from tui.remote import statedir
 from tui.remote.actionlog import default_state_dir
@@ -124,8 +127,10 @@ class Journal:
     follows it) is over; an event after close() opens the file again to append."""
 
     def __init__(self, plan: Any, *, cluster: str | None, demo: bool,
-                 state_dir: Path | str | None = None, resume_of: str | None = None) -> None:
+                 state_dir: Path | str | None = None, resume_of: str | None = None,
+                 default_host: str | None = None) -> None:
         self.plan = plan
+        self.default_host = default_host  # where host-less steps run: named in the plan text
         self.cluster = cluster
         self.demo = demo
         self.directory = runs_dir(state_dir)
@@ -223,8 +228,15 @@ class Journal:
             "title": str(getattr(self.plan, "title", title)),
             "recipe": None if recipe is None else {"name": recipe[0], "kwargs": _plain(recipe[1])},
             "cluster": self.cluster, "demo": bool(self.demo), "steps": steps,
-            "version": __version__,
+            "version": __version__, "plan": self._plan_text(),
         }
+
+    def _plan_text(self) -> str | None:
+        """The plan as the user confirmed it (tui.ops.render, the one renderer): secrets are
+        named, never shown."""
+        if not isinstance(self.plan, Plan):
+            return None
+        return render_plan(self.plan, self.default_host)
 
     def _record(self, event: ev.Event) -> dict:
         data = {f.name: _plain(getattr(event, f.name)) for f in dataclasses.fields(event)}
@@ -285,6 +297,7 @@ class RunRecord:
     statement: str = ""
     resumes: int = 0  # how many times it was resumed
     torn: int = 0  # lines that could not be read (a torn last line)
+    plan_text: str | None = None  # the plan as rendered when the run started
 
     @property
     def interrupted(self) -> bool:
@@ -314,7 +327,7 @@ class RunRecord:
             "recipe": None if self.recipe is None else {"name": self.recipe[0], "kwargs": self.recipe[1]},
             "cluster": self.cluster, "demo": self.demo, "version": self.version,
             "started": self.started, "finished": self.finished, "error": self.error,
-            "statement": self.statement, "resumes": self.resumes,
+            "statement": self.statement, "resumes": self.resumes, "plan": self.plan_text,
             "steps_done": self.steps_done, "steps_total": len(self.steps),
             "steps": [{"id": s.id, "title": s.title, "state": s.state.value, "error": s.error,
                        "host": s.host, "skipped_because": s.skipped_because} for s in self.steps],
@@ -396,6 +409,7 @@ def fold(path: Path, records: list[dict], torn: int = 0, busy: bool = False) -> 
         started=head.get("time") if isinstance(head.get("time"), (int, float)) else None,
         steps=tuple(StepRecord(**s) for s in steps.values()), state=state, busy=busy,
         finished=finished, error=error, statement=statement, resumes=resumes, torn=torn,
+        plan_text=head.get("plan") if isinstance(head.get("plan"), str) else None,
     )
 
 

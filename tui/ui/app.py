@@ -16,7 +16,6 @@ from typing import Any, Callable, Iterable
 from textual import on, work
 from textual.app import App
 from textual.binding import Binding
-from textual.css.query import NoMatches
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
@@ -27,9 +26,9 @@ from tui.plaintext import multi_line, one_line
 from tui.ui import themes as theme_files
 from tui.remote.actionlog import fold
 from tui.ui.logview import is_running
-from tui.ui.palette_commands import ConsoleCommands, Entry
 from tui.ui.present import ago
-from tui.ui.progress import PlanProgress, ProgressLine, poster
+from tui.ui.messages import LogChanged, PlanEvent, PlanRequested, Repaint, ScreenFacts, StateChanged, StatusChanged
+from tui.ui.progress import PlanProgress, poster
 
 MAX_LOG_ROWS = 500
 MAX_EVENTS = 500
@@ -38,8 +37,7 @@ MAX_EVENTS = 500
 class PcmkConsoleApp(App):
     CSS_PATH = "app.tcss"
     TITLE = "pcmk-console"
-    ENABLE_COMMAND_PALETTE = True
-    COMMANDS = App.COMMANDS | {ConsoleCommands}
+    ENABLE_COMMAND_PALETTE = True  # the console's entries come from the main screen (its COMMANDS)
     BINDINGS = [
         Binding("f5,ctrl+r", "refresh_now", "Refresh"),
         Binding("p", "pause", "Pause/resume"),
@@ -166,7 +164,12 @@ class PcmkConsoleApp(App):
     def main_screen(self) -> Screen:
         from tui.ui.screens.main import MainScreen
 
-        return MainScreen()
+        return MainScreen(self.screen_facts())
+
+    def screen_facts(self) -> ScreenFacts:
+        return ScreenFacts(cluster_name=self.cluster_name, source_label=self.source_label,
+                           production=self.production, frame_colour=self.frame_colour,
+                           read_only=self.read_only, cursor_blink=self.cursor_blink, clock=self.clock)
 
     def _load_themes(self) -> None:
         loaded = theme_files.load_themes(*self._theme_dirs)
@@ -218,18 +221,22 @@ class PcmkConsoleApp(App):
         super()._print_error_renderables()
 
     def _theme_changed(self, _theme: Any) -> None:
-        self._on_main("repaint")
+        self._tell(Repaint())
 
-    def _on_main(self, method: str) -> None:
-        """Call a render method of the main screen, if it is there and not going away."""
+    def _tell(self, message) -> None:
+        """Post a message to the main screen, if it is there and not going away."""
         screen = self._main()
-        if screen is None:
-            return
-        try:
-            getattr(screen, method)()
-        except NoMatches:  # torn down between the check and the call (app exiting)
-            if not (self._exit or self._closing or screen._closing):
-                raise
+        if screen is not None:
+            screen.post_message(message)
+
+    def state_message(self, events: Iterable[tuple[float, Any]] = (), changed: bool = True) -> StateChanged:
+        return StateChanged(self.snapshot, self.outcome, self.last_error, self.status_host, tuple(events), changed)
+
+    def status_message(self) -> StatusChanged:
+        return StatusChanged(self.freshness(), self.labels())
+
+    def log_message(self) -> LogChanged:
+        return LogChanged(self._records)
 
     def _main(self):
         from tui.ui.screens.main import MainScreen
@@ -262,6 +269,7 @@ class PcmkConsoleApp(App):
             result = await self.session.refresh()
         except Exception as error:  # the UI must survive any refresh failure
             self.last_error = f"{type(error).__name__}: {error}"
+            self._tell(self.state_message(changed=False))  # the banner says why
             self._rendered()
             return
         self.apply_result(result)
@@ -279,14 +287,13 @@ class PcmkConsoleApp(App):
         else:
             self.last_error = None
             self.last_ok_at = result.at or self.clock()
-        for event in result.events:
-            self.events.append((result.at or self.clock(), event))
-        if not result.unchanged or self.refresh_count == 1:
-            self._on_main("render_state")
+        stamped = [(result.at or self.clock(), event) for event in result.events]
+        self.events.extend(stamped)
+        self._tell(self.state_message(stamped, changed=not result.unchanged or self.refresh_count == 1))
         self._rendered()
 
     def _rendered(self) -> None:
-        self._on_main("render_status")
+        self._tell(self.status_message())
         self.refreshed.set()
 
     def action_refresh_now(self) -> None:
@@ -300,10 +307,10 @@ class PcmkConsoleApp(App):
             self._wake.set()
         self.notify("live refresh paused (p resumes)" if self.paused else "live refresh resumed",
                     timeout=2)
-        self._on_main("render_status")
+        self._tell(self.status_message())
 
     def _tick(self) -> None:
-        self._on_main("render_status")
+        self._tell(self.status_message())
 
     # --- action log --------------------------------------------------------------------------
 
@@ -317,13 +324,17 @@ class PcmkConsoleApp(App):
         self._records.move_to_end(record.id)
         while len(self._records) > MAX_LOG_ROWS:
             self._records.popitem(last=False)
-        self._on_main("render_log")
+        self._tell(self.log_message())
 
     def _spin(self) -> None:
         if any(is_running(r) for r in self._records.values()):
-            self._on_main("render_log")
+            self._tell(self.log_message())
 
     # --- applying plans ----------------------------------------------------------------------
+
+    @on(PlanRequested)
+    def _plan_requested(self, message: PlanRequested) -> None:
+        self.confirm_and_apply(message.plan)
 
     def confirm_and_apply(self, plan: Plan) -> None:
         if self.read_only:
@@ -370,13 +381,7 @@ class PcmkConsoleApp(App):
     @on(PlanProgress)
     def _plan_progress(self, message: PlanProgress) -> None:
         """Every engine event of a running plan or undo (posted by tui.ui.progress.poster)."""
-        screen = self._main()
-        if screen is None:
-            return
-        try:
-            screen.query_one("#plan-progress", ProgressLine).show_event(message.event, undo=message.undo)
-        except NoMatches:  # a main screen without the line (torn down): nothing to show
-            pass
+        self._tell(PlanEvent(message.event, undo=message.undo))
 
     def offer_undo(self, result: Any) -> None:
         """A failed or cancelled plan left done steps with an undo: offer it (never read-only)."""
@@ -441,42 +446,3 @@ class PcmkConsoleApp(App):
 
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen(self.read_only))
-
-    def console_commands(self) -> Iterable[Entry]:
-        """The console's palette entries (tui.ui.palette_commands shows them literally)."""
-        main = self._main()
-        if main is None:
-            return
-        yield Entry("Refresh now", "Fetch cluster status now", self.action_refresh_now)
-        yield Entry("Pause / resume live refresh", "Toggle live refresh",
-                    self.action_pause)
-        for name in ("cluster", "remote", "guest", "resources", "failures", "fencing",
-                     "tickets", "bans", "log"):
-            yield Entry(f"Show {name}", f"Go to the {name} pane",
-                        lambda n=name: main.action_show(n))
-        if self.read_only:
-            return
-        node = main.selected_node_obj() if main.active_tab == "nodes" else None
-        if node is not None:
-            name = node.name
-            if node.standby:
-                yield Entry(f"Unstandby {name}", "Take the node out of standby",
-                            lambda: main.action_standby(False))
-            else:
-                yield Entry(f"Standby {name}", "Put the node into standby",
-                            lambda: main.action_standby(True))
-            if node.maintenance:
-                yield Entry(f"Maintenance off for {name}", "Manage its resources again",
-                            lambda: main.action_node_maintenance(False))
-            else:
-                yield Entry(f"Maintenance on for {name}", "Stop managing its resources",
-                            lambda: main.action_node_maintenance(True))
-        if main.cleanup_target() is not None:
-            resource, node_name = main.cleanup_target()
-            yield Entry(f"Clean up {resource or 'all'}" + (f" on {node_name}" if node_name else ""),
-                        "Clear failures (crm_resource --cleanup)", main.action_cleanup)
-        snap = self.snapshot
-        on = not (snap.summary.maintenance_mode if snap else False)
-        yield Entry(f"Cluster maintenance mode {'on' if on else 'off'}",
-                    "Set maintenance-mode for the whole cluster",
-                    lambda: main.action_cluster_maintenance(on))

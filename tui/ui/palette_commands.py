@@ -23,7 +23,7 @@ class Entry(NamedTuple):
 
 class ConsoleCommands(Provider):
     def _entries(self) -> Iterable[Entry]:
-        entries = getattr(self.app, "console_commands", None)
+        entries = getattr(self.screen, "console_commands", None)  # the screen it opened from
         return entries() if entries is not None else ()
 
     async def discover(self) -> Hits:

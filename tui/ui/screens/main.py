@@ -7,7 +7,8 @@ into app requests; the refresh loop and the session live on the app.
 from __future__ import annotations
 
 import dataclasses
-from typing import TYPE_CHECKING
+from collections import deque
+from typing import Any, Iterable, Mapping
 
 from textual import on
 from textual.app import ComposeResult
@@ -33,10 +34,19 @@ from tui.ui.present import CLUSTER_PANE, GUEST_PANE, REMOTE_PANE, ViewOptions
 from tui.ui.widgets.keyed_table import KeyedTable
 from tui.ui.widgets.resource_tree import ResourceTree
 from tui.ui.widgets.status import BannerBar, StatusLine
+from tui.ui.messages import (
+    LogChanged,
+    PlanEvent,
+    PlanRequested,
+    Repaint,
+    ScreenFacts,
+    StateChanged,
+    StatusChanged,
+)
+from tui.ui.palette_commands import ConsoleCommands, Entry
 from tui.ui.progress import ProgressLine
 
-if TYPE_CHECKING:
-    from tui.ui.app import PcmkConsoleApp
+MAX_EVENTS = 500
 
 TABS = ("nodes", "resources", "failures", "fencing", "tickets", "bans", "log")
 TAB_TITLES = {
@@ -63,6 +73,7 @@ def filtered(subtitle: str, shown: int, total: int, needle: str) -> str:
 
 
 class MainScreen(Screen):
+    COMMANDS = Screen.COMMANDS | {ConsoleCommands}
     BINDINGS = [
         *(Binding(str(i + 1), f"show('{tab}')", TAB_TITLES[tab][2:], show=False)
           for i, tab in enumerate(TABS)),
@@ -91,8 +102,19 @@ class MainScreen(Screen):
         Binding("escape", "clear_filter", "Clear filter", show=False),
     ]
 
-    def __init__(self) -> None:
+    def __init__(self, facts: ScreenFacts) -> None:
         super().__init__()
+        self.facts = facts
+        # what the app told it last (tui.ui.messages): the screen renders only these
+        self.snapshot = None
+        self.outcome = None
+        self.last_error: str | None = None
+        self.status_host: str | None = None
+        self.events: deque[tuple[float, Any]] = deque(maxlen=MAX_EVENTS)
+        self.records: Mapping[str, Any] = {}
+        self.freshness: tuple[str, bool] = ("", False)
+        self.labels: tuple[str, ...] = ()
+        self._behind: set[str] = set()  # what to render when the screen is shown again
         self.options = ViewOptions()
         self.filters: dict[str, str] = {}
         self.on_node_only = False
@@ -100,10 +122,6 @@ class MainScreen(Screen):
         self._last_node_table: str = "cluster-nodes"
         self.ready = False  # composed and mounted: safe to render into
         self._subtitles: dict[str | None, str] = {}
-
-    @property
-    def console(self) -> "PcmkConsoleApp":
-        return self.app  # type: ignore[return-value]
 
     # --- layout ---------------------------------------------------------------------------
 
@@ -146,19 +164,19 @@ class MainScreen(Screen):
         return table
 
     def on_mount(self) -> None:
-        app = self.console
-        self.title = one_line(f"pcmk-console — {app.cluster_name}")
-        self.sub_title = one_line(app.source_label or "")
+        facts = self.facts
+        self.title = one_line(f"pcmk-console — {facts.cluster_name}")
+        self.sub_title = one_line(facts.source_label or "")
         for input_ in self.query(Input):
-            input_.cursor_blink = app.cursor_blink
+            input_.cursor_blink = facts.cursor_blink
         self.query_one("#operations").display = False
-        production, colour = app.production, app.frame_colour
+        production, colour = facts.production, facts.frame_colour
         if production or colour:
             self.add_class("-production" if production else "-framed")
             if colour:
                 self.styles.border = ("thick", colour)
             self.border_title = literal.content(
-                f" PRODUCTION — {app.cluster_name} " if production else f" {app.cluster_name} ")
+                f" PRODUCTION — {facts.cluster_name} " if production else f" {facts.cluster_name} ")
         self.ready = True
         self.query_one("#cluster-nodes").focus()
         self.render_state()
@@ -166,6 +184,64 @@ class MainScreen(Screen):
 
     def on_unmount(self) -> None:
         self.ready = False
+
+    # --- what the app tells it (tui.ui.messages) --------------------------------------------
+
+    def _showing(self, what: str) -> bool:
+        """Render now only when the user sees this screen: under a modal (a confirm dialog, a
+        node's details) the work waits until the screen is back on top."""
+        if self.ready and self.app.screen is self:  # (is_current also holds behind a modal)
+            return True
+        self._behind.add(what)
+        return False
+
+    @on(StateChanged)
+    def _state_changed(self, message: StateChanged) -> None:
+        self.snapshot, self.outcome = message.snapshot, message.outcome
+        self.last_error, self.status_host = message.error, message.host or self.status_host
+        self.events.extend(message.events)
+        if message.changed and self._showing("state"):
+            self.render_state()
+        elif not message.changed and self._showing("status"):
+            self.render_status()
+
+    @on(StatusChanged)
+    def _status_changed(self, message: StatusChanged) -> None:
+        self.freshness, self.labels = message.freshness, message.labels
+        if self._showing("status"):
+            self.render_status()
+
+    @on(LogChanged)
+    def _log_changed(self, message: LogChanged) -> None:
+        self.records = message.records
+        if self._showing("log"):
+            self.render_log()
+
+    @on(Repaint)
+    def _repaint(self, message: Repaint) -> None:
+        if self._showing("repaint"):
+            self.repaint()
+
+    @on(PlanEvent)
+    def _plan_event(self, message: PlanEvent) -> None:
+        # always shown: the line is on this screen, and a plan's progress must not lag
+        self.query_one("#plan-progress", ProgressLine).show_event(message.event, undo=message.undo)
+
+    def on_screen_resume(self) -> None:
+        behind, self._behind = self._behind, set()
+        if not self.ready:
+            return
+        if "repaint" in behind:
+            self.repaint()
+        if "state" in behind:
+            self.render_state()
+        elif "status" in behind:
+            self.render_status()
+        if "log" in behind:
+            self.render_log()
+
+    def request_plan(self, plan) -> None:
+        self.post_message(PlanRequested(plan))
 
     # --- rendering ------------------------------------------------------------------------
 
@@ -181,19 +257,18 @@ class MainScreen(Screen):
         self.render_tab(self.active_tab)
 
     def render_status(self) -> None:
-        app = self.console
-        snap = app.snapshot
+        snap = self.snapshot
         self.query_one("#status", StatusLine).show(
-            present.header_parts(snap, app.cluster_name, app.status_host),
-            *app.freshness(), app.labels())
+            present.header_parts(snap, self.facts.cluster_name, self.status_host),
+            *self.freshness, self.labels)
         self.query_one("#banners", BannerBar).show(
-            present.banners(app.outcome, snap, app.last_error))
+            present.banners(self.outcome, snap, self.last_error))
 
     def render_tab(self, tab: str, *, force: bool = False) -> None:
         if tab not in self._dirty and not force:
             return
         self._dirty.discard(tab)
-        snap = self.console.snapshot
+        snap = self.snapshot
         needle = self.filters.get(tab, "").lower()
         if tab == "nodes":
             for pane, table_id in PANE_IDS.items():
@@ -234,10 +309,9 @@ class MainScreen(Screen):
             self.render_log()
 
     def render_log(self, only_running: bool = False) -> None:
-        app = self.console
-        now = app.clock()
+        now = self.facts.clock()
         table = self.query_one("#action-log", KeyedTable)
-        records = app.log_records()
+        records = self.records
         needle = self.filters.get("log", "").lower()
         rows = {}
         for key, record in records.items():
@@ -308,15 +382,15 @@ class MainScreen(Screen):
 
     @on(DataTable.RowSelected, "#action-log")
     def _log_selected(self, event: DataTable.RowSelected) -> None:
-        record = self.console.log_records().get(event.row_key.value)
+        record = self.records.get(event.row_key.value)
         if record is not None:
             from tui.ui.screens.text_view import TextView
 
             self.app.push_screen(TextView(f"Command {event.row_key.value}",
-                                          full_text(record, self.console.clock())))
+                                          full_text(record, self.facts.clock())))
 
     def selected_node_obj(self):
-        snap = self.console.snapshot
+        snap = self.snapshot
         if snap is None or self.selected_node is None:
             return None
         return snap.node(self.selected_node)
@@ -365,7 +439,7 @@ class MainScreen(Screen):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if self._open_prompt() is not None:  # typing into the prompt: no single-key actions
             return action in ("start_filter", "start_command") and False
-        read_only = self.console.read_only
+        read_only = self.facts.read_only
         if action == "blocked":
             return read_only
         if action in MUTATING:
@@ -435,8 +509,8 @@ class MainScreen(Screen):
             return
         from tui.ui.screens.node_detail import NodeDetail
 
-        events = [(at, e) for at, e in self.console.events if getattr(e, "node", None) == node.name]
-        self.app.push_screen(NodeDetail(node, self.console.snapshot, events[-20:]))
+        events = [(at, e) for at, e in self.events if getattr(e, "node", None) == node.name]
+        self.app.push_screen(NodeDetail(node, self.snapshot, events[-20:]))
 
     # --- filter and command mode ------------------------------------------------------------
 
@@ -491,7 +565,7 @@ class MainScreen(Screen):
             action = f"{action}({argument!r})"
         if command.mutates:
             base = action.split("(")[0]
-            if self.console.read_only:
+            if self.facts.read_only:
                 self.action_blocked(base)
                 return
             if not self.check_action(base, ()):
@@ -521,13 +595,13 @@ class MainScreen(Screen):
         node = self.selected_node_obj()
         if node is None:
             return
-        self.console.confirm_and_apply(actions.standby(node.name, not node.standby if on is None else on))
+        self.request_plan(actions.standby(node.name, not node.standby if on is None else on))
 
     def action_node_maintenance(self, on: bool | None = None) -> None:
         node = self.selected_node_obj()
         if node is None:
             return
-        self.console.confirm_and_apply(
+        self.request_plan(
             actions.node_maintenance(node.name, not node.maintenance if on is None else on))
 
     def action_cleanup(self) -> None:
@@ -536,9 +610,49 @@ class MainScreen(Screen):
             self.notify("select a resource, a failure or a node to clean up", severity="warning")
             return
         resource, node = target
-        self.console.confirm_and_apply(actions.cleanup(resource, node))
+        self.request_plan(actions.cleanup(resource, node))
 
     def action_cluster_maintenance(self, on: bool | None = None) -> None:
-        snap = self.console.snapshot
+        snap = self.snapshot
         current = snap.summary.maintenance_mode if snap else False
-        self.console.confirm_and_apply(actions.cluster_maintenance(not current if on is None else on))
+        self.request_plan(actions.cluster_maintenance(not current if on is None else on))
+
+    # --- the command palette (ctrl+p): what applies here, now ----------------------------
+
+    def console_commands(self) -> Iterable[Entry]:
+        """The console's palette entries (tui.ui.palette_commands shows them literally)."""
+        if not self.ready:
+            return
+        app = self.app
+        yield Entry("Refresh now", "Fetch cluster status now", app.action_refresh_now)
+        yield Entry("Pause / resume live refresh", "Toggle live refresh", app.action_pause)
+        for name in ("cluster", "remote", "guest", "resources", "failures", "fencing",
+                     "tickets", "bans", "log"):
+            yield Entry(f"Show {name}", f"Go to the {name} pane", lambda n=name: self.action_show(n))
+        if self.facts.read_only:
+            return
+        node = self.selected_node_obj() if self.active_tab == "nodes" else None
+        if node is not None:
+            name = node.name
+            if node.standby:
+                yield Entry(f"Unstandby {name}", "Take the node out of standby",
+                            lambda: self.action_standby(False))
+            else:
+                yield Entry(f"Standby {name}", "Put the node into standby",
+                            lambda: self.action_standby(True))
+            if node.maintenance:
+                yield Entry(f"Maintenance off for {name}", "Manage its resources again",
+                            lambda: self.action_node_maintenance(False))
+            else:
+                yield Entry(f"Maintenance on for {name}", "Stop managing its resources",
+                            lambda: self.action_node_maintenance(True))
+        target = self.cleanup_target()
+        if target is not None:
+            resource, node_name = target
+            yield Entry(f"Clean up {resource or 'all'}" + (f" on {node_name}" if node_name else ""),
+                        "Clear failures (crm_resource --cleanup)", self.action_cleanup)
+        snap = self.snapshot
+        on = not (snap.summary.maintenance_mode if snap else False)
+        yield Entry(f"Cluster maintenance mode {'on' if on else 'off'}",
+                    "Set maintenance-mode for the whole cluster",
+                    lambda: self.action_cluster_maintenance(on))
