@@ -34,6 +34,7 @@ from tui.ops.plan import (
     LocalStep,
     Plan,
     Probe,
+    ReadSecretStep,
     Ref,
     RunStep,
     Verdict,
@@ -140,6 +141,34 @@ async def test_write_file_takes_its_content_from_a_local_step(pool, tmp_path):
     assert result.ok, result.summary()
     assert target.read_bytes().endswith(b"signed for rn1\n")
     assert result.context["cert"] == target.read_bytes()
+
+
+async def test_a_secret_read_on_one_host_is_written_on_another_and_never_recorded(pool, tmp_path):
+    """ReadSecretStep + WriteFileStep(Ref): the authkey copy. The bytes reach the target file
+    exactly, and appear in no action-log record, read record, event or output spill."""
+    key = os.urandom(256) + b"UNIQUE-KEY-MARKER"
+    source, target = tmp_path / "authkey", tmp_path / "copy" / "authkey"
+    source.write_bytes(key)
+    events: list = []
+    plan = Plan("copy", (ReadSecretStep("Read the key", path=str(source), output="key"),
+                         WriteFileStep("Write it", str(target), Ref("key"), mode=0o400)))
+    result, events = await run(plan, pool, events=events)
+    assert result.ok, result.summary()
+    assert target.read_bytes() == key and owner_mode(target)[2] == 0o400
+    assert isinstance(result.context["key"], Secret)
+    state = pool.log.path.parent
+    for path in state.rglob("*"):
+        if path.is_file():
+            assert b"UNIQUE-KEY-MARKER" not in path.read_bytes(), path
+    assert "UNIQUE-KEY-MARKER" not in repr(events)
+
+
+async def test_a_secret_read_of_a_missing_file_fails_naming_it(pool, tmp_path):
+    plan = Plan("copy", (ReadSecretStep("Read the key", path=str(tmp_path / "nope"), output="key"),
+                         WriteFileStep("Write it", str(tmp_path / "out"), Ref("key"))))
+    result, _ = await run(plan, pool)
+    assert not result.ok and not (tmp_path / "out").exists()
+    assert "nope" in result.summary()
 
 
 # --- edit an environment file ----------------------------------------------------------------------
