@@ -85,20 +85,12 @@ def _rn1_removed(s):
     _sh(s, "node1", "crm_node", "--force", "--remove", "rn1")
 
 
-VM_XML = ('<primitive id="vm-gn3" class="ocf" provider="heartbeat" type="VirtualDomain">'
-          '<instance_attributes id="vm-gn3-instance_attributes">'
-          '<nvpair id="vm-gn3-instance_attributes-config" name="config" value="/etc/libvirt/qemu/gn3.xml"/>'
-          '</instance_attributes><operations>'
-          '<op id="vm-gn3-monitor-interval-30s" name="monitor" interval="30s" timeout="30s"/></operations></primitive>')
-
-
 def _gn3_added(s):
     """pcs cluster node add-guest's way: the VM runs, then it gets its remote-node meta."""
     _sh(s, "gn3", "install", "-m", "0400", "-o", "hacluster", "-g", "haclient", "/dev/stdin",
         "/etc/pacemaker/authkey", stdin=s.authkey)
     _sh(s, "gn3", "systemctl", "enable", "--now", "pacemaker_remote")
-    _sh(s, "node1", "cibadmin", "--create", "-o", "resources", "-X", VM_XML)
-    s.tick(s.now + 5)
+    s.tick(s.now + 5)  # the demo's spare VM, vm-gn3, has started by then
     for name, value in (("remote-addr", "10.20.0.43"), ("remote-node", "gn3")):
         _sh(s, "node1", "crm_resource", "--resource", "vm-gn3", "--meta", "--set-parameter", name,
             "--parameter-value", value)
@@ -107,6 +99,21 @@ def _gn3_added(s):
 
 def _gn2_meta_removed(s):
     _sh(s, "node1", "crm_resource", "--resource", "vm-gn2", "--meta", "--delete-parameter", "remote-node")
+
+
+def _rn3_key_rejected(s):
+    """The daemon runs with another key: a hard start failure (invalid parameter)."""
+    _sh(s, "rn3", "install", "-m", "0400", "-o", "hacluster", "-g", "haclient", "/dev/stdin",
+        "/etc/pacemaker/authkey", stdin=b"not the cluster's key")
+    _sh(s, "rn3", "systemctl", "enable", "--now", "pacemaker_remote")
+    _sh(s, "node1", "cibadmin", "--create", "-o", "resources", "-X", REMOTE_XML)
+    s.tick(s.now + 5)
+
+
+def _pcs(s, *argv):
+    rc, out, err = execute(s, "node1", ("pcs", *argv))
+    assert rc == 0, (argv, out, err)
+    s.tick(s.now + 5)
 
 
 SCENARIOS = {
@@ -134,6 +141,15 @@ SCENARIOS = {
     "remote-node-removed": _rn1_removed,
     "guest-added": _gn3_added,
     "guest-meta-removed": _gn2_meta_removed,
+    "spare-vm-started": lambda s: s.tick(s.now + 5),
+    "remote-key-rejected": _rn3_key_rejected,
+    "remote-added-by-pcs": lambda s: _pcs(s, "cluster", "node", "add-remote", "rn3", "10.20.0.23"),
+    "guest-added-by-pcs": lambda s: (s.tick(s.now + 5), _pcs(s, "cluster", "node", "add-guest", "gn3", "vm-gn3")),
+    "remote-removed-by-pcs": lambda s: _pcs(s, "cluster", "node", "remove-remote", "rn2"),
+    "guest-removed-by-pcs": lambda s: _pcs(s, "cluster", "node", "remove-guest", "gn1"),
+    "guest-daemon-stopped": lambda s: _sh(s, "gn2", "systemctl", "stop", "pacemaker_remote"),
+    "removed-remote-past-its-reconnect": lambda s: (_pcs(s, "cluster", "node", "remove-remote", "rn2"),
+                                                    s.tick(s.now + 120)),
     "remote-daemon-stopped": lambda s: _sh(s, "rn2", "systemctl", "stop", "pacemaker_remote"),
     "remote-daemon-stopped-and-back": lambda s: (_sh(s, "rn2", "systemctl", "stop", "pacemaker_remote"),
                                                  _sh(s, "rn2", "systemctl", "start", "pacemaker_remote"),

@@ -55,7 +55,7 @@ def test_the_authkey_is_readable_as_bytes(sim):
     ("cp", "-a", "/etc/hosts", "/tmp/x"), ("cp", "/etc/hosts", "/tmp/x"), ("mv", "/a", "/b"),
     ("rm", "/etc/sysconfig/pacemaker"), ("rm", "-rf", "/etc"), ("mkdir", "/x"), ("stat", "/etc"),
     ("install", "-D", "/dev/stdin", "/x"), ("install", "-m", "644", "/etc/hosts", "/x"), ("cat", "-n", "/x"),
-    ("sha256sum", "-c", "/x"), ("test", "-x", "/x"), ("stat", "-c", "%y", "/etc"),
+    ("sha256sum", "-c", "/x"), ("test", "-w", "/x"), ("stat", "-c", "%y", "/etc"),
 ])
 def test_options_beyond_what_is_emulated_are_refused_and_change_nothing(sim, argv):
     before = {k: (v.owner, v.group, v.mode, v.content) for k, v in sim.host("node1").fs.entries.items()}

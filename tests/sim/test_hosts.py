@@ -51,7 +51,8 @@ def test_each_kind_runs_its_daemons(sim, kind, running):
         assert {u for u, s in host.services.items() if s.active} == running, name
 
 
-async def test_spares_are_reachable_not_in_the_cluster_and_ready_for_a_key(sim):
+async def test_spares_are_reachable_not_in_the_cluster_and_ready_for_a_key(sim, clock):
+    sim.tick(clock.advance(3))  # gn3 runs inside the spare VM, which the cluster starts at once
     transport_for = demo_transport_factory(sim, **NOW)
     configured = {n.name for n in demo_config(sim).nodes}
     for name, address in SPARES:
@@ -83,3 +84,22 @@ async def test_unknown_hosts_still_fail_to_connect(sim):
         demo_transport_factory(sim)("rn9")
     with pytest.raises(TransportError):
         await DemoTransport(sim, "rn9", **NOW).run(("true",))
+
+
+async def test_the_spare_guest_machine_answers_only_while_its_vm_runs(sim, clock):
+    """gn3 is the machine inside vm-gn3: down until the cluster starts the VM, and again
+    once it is stopped."""
+    from tui.pacemaker import nodecmds
+    from tui.sim.commands import execute
+
+    gn3 = DemoTransport(sim, "gn3", **NOW)
+    with pytest.raises(TransportError):
+        await gn3.run(("true",))
+    assert execute(sim, "node1", nodecmds.tcp_connect("10.20.0.43", 22)) == (124, "", "")
+    sim.tick(clock.advance(3))
+    assert (await gn3.run(("true",))).exit_status == 0
+    assert execute(sim, "node1", nodecmds.stop_resource("vm-gn3"))[0] == 0
+    with pytest.raises(TransportError):
+        await gn3.run(("true",))
+    assert execute(sim, "node1", nodecmds.pcs_add_guest("gn3", "vm-gn3"))[2].endswith(
+        "Error: Errors have occurred, therefore pcs is unable to continue\n")

@@ -53,9 +53,14 @@ def executable(path: str) -> Argv:
     return ("test", "-x", path)
 
 
+COMM_LENGTH = 15  # the kernel keeps a process name (comm) to 15 characters
+
+
 def process_running(process: str) -> Argv:
-    """Exit 0 when a process of exactly that name runs (pgrep prints its PIDs)."""
-    return ("pgrep", "-x", process)
+    """Exit 0 when a process of exactly that name runs (pgrep prints its PIDs). pgrep -x
+    matches the kernel's 15-character name and refuses a longer pattern (exit 1 while the
+    daemon runs), so the name is cut as the kernel cuts it: "pacemaker-remot"."""
+    return ("pgrep", "-x", process[:COMM_LENGTH])
 
 
 def sha256(path: str) -> Argv:

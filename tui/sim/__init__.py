@@ -9,16 +9,20 @@ execution: nothing in tui.remote or tui.ops imports this package (the layers con
     cluster = demo_config()                      # a tui.config.ClusterConfig
     state.host("rn3")                            # a machine: .fs (files), .services
 
-What it answers (commands.execute): the refresh, crm_mon, cibadmin (query; create, modify,
-delete in resources), crm_attribute, crm_resource (cleanup; parameters and meta), crm_node
---force --remove, systemctl/service, the file commands of coreutils.py. Every node has a
-machine with /etc/sysconfig/pacemaker and the cluster's /etc/pacemaker/authkey; the spare
-machines (scenario.SPARES) have pacemaker-remote installed, stopped, and no key.
+What it answers (commands.execute): the refresh, crm_mon, cibadmin (query, --xpath; create,
+modify, delete in resources), crm_attribute, crm_resource (cleanup, --locate; parameters and
+meta), crm_node --force --remove, systemctl/service, the file commands of coreutils.py, and
+every argv of tui.pacemaker.nodecmds: pgrep/pidof, the TCP and log probes, firewall-cmd (not
+installed), pcs 0.11.5 (pcs.py) and the crm_simulate preview (simulate.py). Every node has a
+machine with /etc/sysconfig/pacemaker, the cluster's /etc/pacemaker/authkey and a Pacemaker
+log the simulator writes to (logs.py); the spare machines (scenario.SPARES) have
+pacemaker-remote installed, stopped, and no key. vm-gn3 is a spare guest: a VM the cluster
+starts two seconds after the demo opens, not a guest node yet, whose machine is gn3.
 
 Modules: model (configuration vocabulary), state (status as operation history, the life,
 the actions), scenario (demo-prod), cib/render (what cibadmin and crm_mon print),
 commands (dispatch), cibedit (CIB writes), hosts/files (machines), coreutils, systemd,
-transport.
+probes, pcs, simulate, logs, transport.
 """
 
 from __future__ import annotations

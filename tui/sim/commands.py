@@ -3,18 +3,22 @@
 `execute(state, host, argv, stdin)` returns (exit status, stdout, stderr) as the real tools
 would: the refresh batch script, crm_mon, cibadmin, the crm_attribute / crm_resource /
 crm_node actions the console's Plans run, systemctl and service (systemd.py), the file
-commands (coreutils.py) on the host's own machine, and a few harmless shell commands.
+commands (coreutils.py) on the host's own machine, the node wizards' probes (probes.py),
+pcs (pcs.py), the crm_simulate preview (simulate.py), and a few harmless shell commands.
 Anything else is exit 127. Messages and exit codes follow Pacemaker 2.1.5 (the CIB writes are
 compared with the real tools in CIB_file mode by tests/sim/test_cib_faithful.py).
 """
 
 from __future__ import annotations
 
+import copy
 import time
 from typing import Callable, Sequence
 
+from lxml import etree
+
 from tui.pacemaker import commands, refresh
-from tui.sim import cib, cibedit, coreutils, render, systemd
+from tui.sim import cib, cibedit, coreutils, pcs, probes, render, simulate, systemd
 from tui.sim.model import CLUSTER, Bundle, Clone, Group
 from tui.sim.state import ClusterState, bundle_parts
 
@@ -22,8 +26,9 @@ Result = tuple[int, str, str]
 
 # Pacemaker exit codes (crm_exit_t)
 EX_OK, EX_USAGE, EX_NOSUCH, EX_DISCONNECT, EX_NOT_FOUND = 0, 64, 105, 102, 127
-SUPPORTED = ("crm_mon, cibadmin, crm_attribute, crm_resource, crm_node, systemctl, service, "
-             "test, cat, stat, sha256sum, cp, install, mv, rm, mkdir, hostname, uptime, echo, true")
+SUPPORTED = ("crm_mon, cibadmin, crm_attribute, crm_resource, crm_node, pcs, systemctl, service, "
+             "test, cat, stat, sha256sum, cp, install, mv, rm, mkdir, pgrep, pidof, timeout, hostname, uptime, echo, "
+             "true and nodecmds' bash/sh probes")
 NOT_CONNECTED = (
     "Could not connect to the CIB: Transport endpoint is not connected\n"
     "Init failed, could not perform requested operations\n"
@@ -85,6 +90,10 @@ def _cibadmin(state: ClusterState, host: str, args: tuple[str, ...]) -> Result:
         return _cibadmin_write(state, host, args, _CIB_WRITES[writes[0]])
     query = {"--query", "-Q"} & set(args)
     rest = [a for a in args if a not in ("--query", "-Q")]
+    if query and len(rest) == 2 and rest[0] in ("--xpath", "-A"):
+        if not _connected(state, host):
+            return EX_DISCONNECT, "", NOT_CONNECTED
+        return _cib_xpath(state, rest[1])
     if not query or rest not in (["--no-children"], ["--scope=configuration"], ["-o", "configuration"],
                                  ["--scope", "configuration"], []):
         return EX_USAGE, "", "cibadmin: the demo cluster answers only --query [--no-children | --scope=configuration]\n"
@@ -95,6 +104,23 @@ def _cibadmin(state: ClusterState, host: str, args: tuple[str, ...]) -> Result:
     if rest:
         return EX_OK, cib.configuration_text(state) + "\n", ""
     return EX_OK, cib.to_text(cib.full_cib(state)) + "\n", ""
+
+
+def _cib_xpath(state: ClusterState, expression: str) -> Result:
+    """cibadmin --query --xpath: the one matching element, or every match inside
+    <xpath-query>; none: ENXIO (105), as 2.1.5."""
+    try:
+        found = cib.full_cib(state).xpath(expression)
+    except etree.XPathError:
+        return EX_USAGE, "", f"cibadmin: the simulator could not evaluate the XPath {expression!r}\n"
+    elements = [el for el in found if isinstance(el, etree._Element)] if isinstance(found, list) else []
+    if not elements:
+        return EX_NOSUCH, "", "Call failed: No such device or address\n"
+    if len(elements) == 1:
+        return EX_OK, cib.to_text(elements[0]) + "\n", ""
+    wrapper = etree.Element("xpath-query")
+    wrapper.extend(copy.deepcopy(el) for el in elements)
+    return EX_OK, cib.to_text(wrapper) + "\n", ""
 
 
 def _cibadmin_write(state: ClusterState, host: str, args: tuple[str, ...], write) -> Result:
@@ -195,13 +221,19 @@ def _cluster_option(state: ClusterState, name: str, opts: dict[str, str]) -> Res
 _RSC_SPEC = {"--resource": "resource", "-r": "resource", "--node": "node", "-N": "node",
              "--set-parameter": "set", "-p": "set", "--parameter-value": "value", "-v": "value",
              "--delete-parameter": "delete", "-d": "delete"}
-_RSC_FLAGS = {"--cleanup": "cleanup", "-C": "cleanup", "--meta": "meta", "-m": "meta"}
+_RSC_FLAGS = {"--cleanup": "cleanup", "-C": "cleanup", "--meta": "meta", "-m": "meta", "--locate": "locate",
+              "-W": "locate"}
+_NO_SUCH_RESOURCE = "crm_resource: Resource '{}' not found\nError performing operation: No such object\n"
 
 
 def _crm_resource(state: ClusterState, host: str, args: tuple[str, ...]) -> Result:
     opts = _options(args, _RSC_SPEC, _RSC_FLAGS)
     if isinstance(opts, str):
         return EX_USAGE, "", f"crm_resource: {opts}\n"
+    if "locate" in opts and set(opts) == {"locate", "resource"}:
+        if not _connected(state, host):
+            return EX_DISCONNECT, "", NOT_CONNECTED
+        return _locate(state, opts["resource"])
     if ("set" in opts or "delete" in opts) and "resource" in opts and "cleanup" not in opts and "node" not in opts:
         if "set" in opts and "value" not in opts:
             return EX_USAGE, "", "crm_resource: --set-parameter needs --parameter-value\n"
@@ -234,6 +266,23 @@ def _crm_resource(state: ClusterState, host: str, args: tuple[str, ...]) -> Resu
         replies = max(1, len(nodes))
     noun = "reply" if replies == 1 else "replies"
     out += f"Waiting for {replies} {noun} from the controller{'.' * replies} OK\n"
+    return EX_OK, out, ""
+
+
+def _locate(state: ClusterState, rsc: str) -> Result:
+    """crm_resource --locate: one line per node it is active on (promoted first, with its
+    role); not active: the NOT running line, on stderr and still exit 0, as 2.1.5."""
+    if rsc not in state.primitives and not _is_collective(state, rsc):
+        return EX_NOSUCH, "", _NO_SUCH_RESOURCE.format(rsc)
+    places: dict[str, str] = {}
+    for member in _members(state, rsc):
+        for node, role in state.where(member):
+            places.setdefault(node, role)
+    if not places:
+        return EX_OK, "", f"resource {rsc} is NOT running\n"
+    ordered = sorted(places.items(), key=lambda item: item[1] != "Promoted")
+    out = "".join(f"resource {rsc} is running on: {node}{' Promoted' if role == 'Promoted' else ''}\n"
+                  for node, role in ordered)
     return EX_OK, out, ""
 
 
@@ -326,4 +375,11 @@ _HANDLERS: dict[str, Callable[[ClusterState, str, tuple[str, ...]], Result]] = {
     "uptime": _uptime,
     "echo": _echo,
     "true": _true,
+    "pgrep": probes.pgrep,
+    "pidof": probes.pidof,
+    "bash": probes.bash,
+    "timeout": lambda state, host, args: probes.timeout(state, host, args, execute),
+    "sh": lambda state, host, args: probes.sh(state, host, args, simulate.run),
+    "firewall-cmd": lambda state, host, args: probes.not_installed("firewall-cmd"),
+    "pcs": pcs.run,
 }

@@ -1,6 +1,6 @@
 """The coreutils commands a plan runs on a host, answered from the host's HostFS.
 
-test -e|-f|-d|-s, cat, stat -c FORMAT, sha256sum, cp -p, install -m -o -g, mv -f, rm -f and
+test -e|-f|-d|-s|-x, cat, stat -c FORMAT, sha256sum, cp -p, install -m -o -g, mv -f, rm -f and
 mkdir -p, with GNU coreutils 9.1's exit codes, stdout and stderr words in the C locale
 (tests/sim/test_coreutils_faithful.py runs the same argv on the real machine and compares).
 Only the options above are understood; any other is a usage error naming what the
@@ -43,14 +43,15 @@ def _test(host: SimHost, args: tuple[str, ...], stdin: bytes) -> Result:
         return 1, "", ""
     if len(args) == 1:
         return (0 if args[0] else 1), "", ""
-    if len(args) != 2 or args[0] not in ("-e", "-f", "-d", "-s"):
-        return 2, "", "test: the simulator supports only `test -e|-f|-d|-s PATH`\n"
+    if len(args) != 2 or args[0] not in ("-e", "-f", "-d", "-s", "-x"):
+        return 2, "", "test: the simulator supports only `test -e|-f|-d|-s|-x PATH`\n"
     node = host.fs.get(args[1])
     ok = node is not None and {
         "-e": True,
         "-f": node is not None and not node.is_dir,
         "-d": node is not None and node.is_dir,
         "-s": node is not None and (node.is_dir or bool(node.content)),
+        "-x": node is not None and bool(node.mode & 0o111),  # root: any x bit (a directory: searchable)
     }[args[0]]
     return (0 if ok else 1), "", ""
 

@@ -6,6 +6,7 @@ installed and not running, not in the cluster yet) that a wizard can add.
 
 from __future__ import annotations
 
+import zlib
 from dataclasses import dataclass, field
 
 from tui.sim.files import HostFS
@@ -21,7 +22,17 @@ USERS = {"root": 0, "hacluster": 189}
 GROUPS = {"root": 0, "haclient": 189}
 
 SYSCONFIG = "/etc/sysconfig/pacemaker"
+DEFAULTS = "/etc/default/pacemaker"
 AUTHKEY = "/etc/pacemaker/authkey"
+COROSYNC_CONF = "/etc/corosync/corosync.conf"
+CIB_XML = "/var/lib/pacemaker/cib/cib.xml"
+LOG_FILE = "/var/log/pacemaker/pacemaker.log"
+REMOTE_PORT, PCSD_PORT = 3121, 2224
+# the program each unit runs (pgrep -x finds it by this name) and where the package puts it
+DAEMONS = {"pacemaker_remote": "pacemaker-remoted", "pacemaker": "pacemakerd", "corosync": "corosync",
+           "pcsd": "pcsd"}
+BINARIES = {"pacemaker_remote": "/usr/sbin/pacemaker-remoted", "pacemaker": "/usr/sbin/pacemakerd",
+            "corosync": "/usr/sbin/corosync", "pcsd": "/usr/sbin/pcs"}
 
 # The head of the environment file the pacemaker packages install: every variable commented
 # out, so Pacemaker's defaults hold until a wizard sets one.
@@ -58,6 +69,7 @@ class Service:
     enabled: bool = False
     since: float = 0.0  # when it last became active (systemctl status)
     failed: bool = False
+    starts: int = 0  # how often it was started: each start is a new process (pgrep's PID)
 
 
 @dataclass
@@ -68,6 +80,7 @@ class SimHost:
     services: dict[str, Service] = field(default_factory=dict)
     users: dict[str, int] = field(default_factory=lambda: dict(USERS))
     groups: dict[str, int] = field(default_factory=lambda: dict(GROUPS))
+    container: str | None = None  # the VM resource this machine runs inside (a spare guest)
 
     def service(self, name: str) -> Service | None:
         """The unit by its name, with or without ".service"; None when not installed."""
@@ -77,6 +90,42 @@ class SimHost:
     def running(self, name: str) -> bool:
         unit = self.service(name)
         return unit is not None and unit.active
+
+    def pid(self, unit_name: str) -> int | None:
+        """The main PID of a running unit: stable per machine, unit and start."""
+        unit = self.service(unit_name)
+        if unit is None or not unit.active:
+            return None
+        return 1000 + zlib.crc32(f"{self.name}/{unit_name}/{unit.starts}".encode()) % 60000
+
+    def env_value(self, name: str) -> str | None:
+        """A variable set in the machine's Pacemaker environment file (the last uncommented
+        `NAME=value` of /etc/sysconfig/pacemaker or /etc/default/pacemaker), quotes removed."""
+        value = None
+        for path in (SYSCONFIG, DEFAULTS):
+            node = self.fs.get(path)
+            if node is None or node.is_dir:
+                continue
+            for line in (node.content or b"").decode(errors="replace").splitlines():
+                key, eq, rest = line.strip().partition("=")
+                if eq and key == name:
+                    value = rest.strip().strip("\"'")
+        return value
+
+    def listens(self, port: int) -> bool:
+        """What accepts TCP there: sshd on 22, pcsd on 2224, pacemaker-remoted on
+        PCMK_remote_port (its environment file) or 3121."""
+        if port == 22:
+            return True
+        if port == PCSD_PORT and self.running("pcsd"):
+            return True
+        remote_port = self.env_value("PCMK_remote_port") or str(REMOTE_PORT)
+        return self.running("pacemaker_remote") and remote_port.isdigit() and int(remote_port) == port
+
+    @property
+    def authkey_path(self) -> str:
+        """Where Pacemaker's daemons read the key: PCMK_authkey_location, else the default."""
+        return self.env_value("PCMK_authkey_location") or AUTHKEY
 
     def user_name(self, spelled: str) -> str | None:
         """An owner as install -o takes it (a name or a number) -> the name, None if unknown."""
@@ -106,8 +155,19 @@ def pacemaker_host(name: str, address: str, *, units: dict[str, tuple[bool, bool
     the environment file and the authkey (0400 hacluster:haclient) are in place."""
     host = SimHost(name, address)
     for unit, (active, enabled) in units.items():
-        host.services[unit] = Service(active=active, enabled=enabled, since=since)
+        host.services[unit] = Service(active=active, enabled=enabled, since=since, starts=int(active))
     fs = host.fs
+    fs.makedirs("/usr/sbin")
+    for unit in units:
+        fs.write(BINARIES[unit], b"\x7fELF", mode=0o755)
+    if "corosync" in units:  # a cluster node: its configuration and its CIB
+        fs.makedirs("/etc/corosync")
+        fs.write(COROSYNC_CONF, b"totem {\n    version: 2\n    cluster_name: demo-prod\n}\n", mode=0o644)
+        fs.makedirs("/var/lib/pacemaker/cib", owner="hacluster", group="haclient", mode=0o750)
+        fs.write(CIB_XML, b"<cib/>\n", owner="hacluster", group="haclient", mode=0o600)
+    fs.makedirs("/var/log/pacemaker", owner="hacluster", group="haclient", mode=0o770)
+    if any(active for unit, (active, _) in units.items() if unit != "pcsd"):  # a Pacemaker daemon logs
+        fs.write(LOG_FILE, b"", owner="hacluster", group="haclient", mode=0o660)
     fs.makedirs("/etc/sysconfig")
     fs.write(SYSCONFIG, SYSCONFIG_TEXT.encode(), mode=0o644)
     fs.makedirs("/etc/pacemaker")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 import time
 from typing import Callable
 
@@ -21,12 +22,16 @@ from tui.sim.model import (
     Primitive,
     Ticket,
 )
-from tui.sim.state import FEATURE_SET, OCF_NOT_RUNNING, PACEMAKER_VERSION, ClusterState
+from tui.sim.state import CONNECT_DELAY, FEATURE_SET, OCF_NOT_RUNNING, PACEMAKER_VERSION, ClusterState
 
 CLUSTER_NAME = "demo-prod"
 # machines with pacemaker-remote installed, not in the cluster: what the add-node wizards add
 # (gn3: a VM image whose resource is not in the cluster yet)
 SPARES = (("rn3", "10.20.0.23"), ("rn4", "10.20.0.24"), ("gn3", "10.20.0.43"))
+# pcs host auth was done for these spares (rn4 shows the wizard's "pcs host auth" fix)
+PCS_KNOWN_SPARES = ("rn3", "gn3")
+# the spare guest: a running VM that is no guest node yet; the machine inside it is gn3
+SPARE_VM = "vm-gn3"
 HOUR, DAY = 3600.0, 86400.0
 
 
@@ -135,11 +140,40 @@ class DemoCluster(ClusterState):
 
     def __init__(self, seed: int = 0, clock: Callable[[], float] = time.time, *, life: bool = True) -> None:
         super().__init__(CLUSTER_NAME, _nodes(), _resources(), seed=seed, clock=clock)
+        self._seed = seed
         self._set_the_scene()
         for name, address in SPARES:
             self.add_spare(name, address)
+            if name in PCS_KNOWN_SPARES:
+                self.pcs_known[name] = address
+        self._add_spare_vm()
         if life:
             self.start_life()
+
+    def _add_spare_vm(self) -> None:
+        """vm-gn3 was just created by the admin: the cluster starts it CONNECT_DELAY after the
+        demo opens (so the first screen is the one it always was), then add-guest can make
+        gn3 a guest node of it."""
+        vm = Primitive(
+            SPARE_VM, "ocf", "VirtualDomain", "heartbeat",
+            params={"config": "/etc/libvirt/qemu/gn3.xml", "hypervisor": "qemu:///system",
+                    "migration_transport": "ssh"},
+            meta={"_pinned": "true"},
+            ops=(_mon("30s", "30s"), OpSpec("start", "0s", "120s"), OpSpec("stop", "0s", "120s")),
+        )
+        self.resources.append(vm)
+        self.primitives[vm.id] = (vm, None)
+        self.hosts["gn3"].container = vm.id  # gn3 is the machine inside it
+        self.schedule(self.now + CONNECT_DELAY, "boot_spare", vm.id)
+
+    def _on_boot_spare(self, rsc: str) -> None:
+        """Its start draws on a Random of its own: the cluster's life (self.rng) stays the
+        one each seed always gave."""
+        life, self.rng = self.rng, random.Random(f"{rsc}-{self._seed}")
+        try:
+            self._on_place(rsc)
+        finally:
+            self.rng = life
 
     def _set_the_scene(self) -> None:
         now = self.now

@@ -16,6 +16,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Callable, Iterator
 
+from tui.sim import logs
 from tui.sim.hosts import SimHost, pacemaker_host
 from tui.sim.model import (
     BUNDLE,
@@ -45,7 +46,11 @@ CONNECT_DELAY = 2.0  # seconds from a new resource in the CIB to its start
 # op-status values (enum pcmk_exec_status)
 EXEC_DONE, EXEC_ERROR = 0, 4
 # OCF exit codes the demo produces
-OCF_OK, OCF_ERR_GENERIC, OCF_NOT_RUNNING, OCF_RUNNING_PROMOTED = 0, 1, 7, 8
+OCF_OK, OCF_ERR_GENERIC, OCF_ERR_ARGS, OCF_NOT_RUNNING, OCF_RUNNING_PROMOTED = 0, 1, 2, 7, 8
+# why a remote connection cannot be made, and the words (strerror) Pacemaker reports for it
+REFUSED, NO_KEY, KEY_REJECTED = "refused", "nokey", "keyrejected"
+CONNECT_WORDS = {REFUSED: "Connection refused", NO_KEY: "Required key not available",
+                 KEY_REJECTED: "Key was rejected by service"}
 
 
 @dataclass
@@ -167,6 +172,8 @@ class ClusterState:
         # (self.rng) draws the same numbers as before hosts existed
         self.authkey = random.Random(f"authkey-{seed}").randbytes(AUTHKEY_BYTES)
         self.hosts: dict[str, SimHost] = {n.name: self._machine(n) for n in nodes}
+        # pcs host auth was done for these (pcsd's known-hosts on every cluster node): name -> address
+        self.pcs_known: dict[str, str] = {n.name: n.address for n in nodes if n.kind != BUNDLE}
 
     def _machine(self, node: DemoNode) -> SimHost:
         """The machine behind a node: its units as the node's kind has them running."""
@@ -318,8 +325,9 @@ class ClusterState:
     def start(self, rsc: str, node: str, role: str = "Started", when: float | None = None) -> None:
         when = self.now if when is None else when
         remote = self.remote_of(rsc)
-        if remote is not None and not self.can_connect(remote):
-            self._fail_start(node, rsc, when)
+        error = self.connect_error(remote, node) if remote is not None else None
+        if error is not None:
+            self._fail_start(node, rsc, when, error)
             return
         if remote is not None:
             self.never_connected.discard(remote)
@@ -437,6 +445,8 @@ class ClusterState:
             if self.stopped_by_config(rid):
                 continue
             for node, role in places:
+                if node not in self.nodes:
+                    continue  # a guest or remote node that left the cluster
                 entry = self.entry(node, rid)
                 running = entry is not None and entry.role != "Stopped"
                 if self.can_run(node) and not running and not (entry and entry.failed):
@@ -498,18 +508,33 @@ class ClusterState:
 
     def can_connect(self, node: str) -> bool:
         """A remote connection succeeds when pacemaker_remote runs there with the cluster's key."""
-        machine = self.machine_of(node)
-        if machine is None or not machine.running("pacemaker_remote"):
-            return False
-        key = machine.fs.get(AUTHKEY_PATH)
-        return key is not None and key.content == self.authkey
+        return self.connect_error(node) is None
 
-    def _fail_start(self, node: str, rsc: str, when: float) -> None:
+    def connect_error(self, node: str, host: str | None = None) -> str | None:
+        """Why a connection from cluster node `host` to this remote or guest would fail:
+        None (it works), REFUSED (nothing listens), NO_KEY (the cluster node has no key:
+        ENOKEY) or KEY_REJECTED (the keys differ, or the remote has none: EKEYREJECTED).
+        Each side reads its key where its PCMK_authkey_location says."""
+        machine = self.machine_of(node)
+        if machine is None or not machine.listens(self.remote_port(node)):
+            return REFUSED
+        local = self.hosts.get(host) if host else None
+        if local is not None and local.fs.get(local.authkey_path) is None:
+            return NO_KEY
+        key = machine.fs.get(machine.authkey_path)
+        mine = local.fs.get(local.authkey_path).content if local is not None else self.authkey
+        if key is None or key.content != mine:
+            return KEY_REJECTED
+        return None
+
+    def _fail_start(self, node: str, rsc: str, when: float, error: str = REFUSED) -> None:
         """The connection's start failed: the failure kept, the stop the cluster then runs as
-        the last op, fail count INFINITY on that node."""
+        the last op, fail count INFINITY on that node. A key error is Pacemaker's hard error
+        (OCF invalid parameter, exit reason strerror(ENOKEY/EKEYREJECTED)): never retried."""
         entry = self._entry(node, rsc)
-        op = OpRecord("start", 0, self._call(node), OCF_ERR_GENERIC, when, status=EXEC_ERROR,
-                      expected=OCF_OK)
+        key_error = error in (NO_KEY, KEY_REJECTED)
+        op = OpRecord("start", 0, self._call(node), OCF_ERR_ARGS if key_error else OCF_ERR_GENERIC, when,
+                      status=EXEC_ERROR, expected=OCF_OK, exit_reason=CONNECT_WORDS[error] if key_error else "")
         entry.failure, entry.monitor = op, None
         entry.last = OpRecord("stop", 0, self._call(node), OCF_OK, when + 1)
         attrs = self.nodes[node].transient
@@ -517,15 +542,46 @@ class ClusterState:
         attrs[f"last-failure-{rsc}#start_0"] = str(int(when))
         remote = self.remote_of(rsc)
         prim, _ = self.primitives[rsc]
-        if remote is not None and "reconnect_interval" in prim.params:
+        if remote is not None:
+            self._log_connect_failure(node, remote, error, when)
+        if remote is not None and "reconnect_interval" in prim.params and not key_error:
             delay = int(prim.params["reconnect_interval"].rstrip("s"))
             self.schedule(self.now + delay, "remote_reconnect", remote)
 
+    def remote_port(self, node: str) -> int:
+        """The port the cluster connects to: the connection's port (remote-port of a guest)."""
+        found = self.nodes[node]
+        prim = self.primitives.get(found.connection or "", (None, None))[0]
+        port = prim.params.get("port") if prim is not None else None
+        if found.container and found.container in self.primitives:
+            port = self.primitives[found.container][0].meta.get("remote-port", port)
+        return int(port or 3121)
+
+    def _log_connect_failure(self, host: str, remote: str, error: str, when: float) -> None:
+        """The lines both sides write when a connection cannot be made."""
+        cluster, target = self.hosts.get(host), self.machine_of(remote)
+        addr, port = self.nodes[remote].address, self.remote_port(remote)
+        if error == NO_KEY:
+            logs.append(cluster, when, logs.CONTROLD, "lrmd__init_remote_key", "error", logs.NO_LOCAL_KEY)
+        elif error == KEY_REJECTED:
+            logs.append(cluster, when, logs.CONTROLD, "lrmd_tls_connect_cb", "warning",
+                        logs.HANDSHAKE_FAILED.format(addr=addr, port=port, reason=CONNECT_WORDS[error]))
+            logs.append(target, when, logs.REMOTED, "lrmd_remote_client_msg", "error",
+                        logs.REMOTE_HANDSHAKE.format(reason="Decryption has failed."))
+        else:
+            logs.append(cluster, when, logs.CONTROLD, "lrmd_tcp_connect_cb", "error",
+                        logs.CONNECT_FAILED.format(addr=addr, port=port))
+        logs.append(cluster, when, logs.CONTROLD, "remote_lrm_op_callback", "error",
+                    logs.COULD_NOT_CONNECT.format(node=remote, reason=CONNECT_WORDS[error]))
+
     def service_changed(self, machine: SimHost, unit: str) -> None:
-        """systemctl started or stopped a unit: a remote node's daemon going away drops it."""
+        """systemctl started or stopped a unit: a remote or guest node's daemon going away
+        drops its connection."""
         if unit != "pacemaker_remote":
             return
-        for node in [n for n in self.nodes.values() if n.kind == REMOTE and n.connection]:
+        if machine.running(unit) and machine.fs.get(machine.authkey_path) is None:
+            logs.append(machine, self.now, logs.REMOTED, "lrmd_init_remote_tls_server", "warning", logs.REMOTE_NO_KEY)
+        for node in [n for n in self.nodes.values() if n.kind in (REMOTE, GUEST) and n.connection]:
             if self.machine_of(node.name) is machine and not machine.running(unit) and self.node_online(node.name):
                 self.drop_remote(node.name)
 
@@ -604,6 +660,10 @@ class ClusterState:
         self._config_changed(client)
         if name == "remote-node" and prim is not None and res is not None and isinstance(res, Primitive):
             self._guest_changed(prim)
+        guest = self.nodes.get(meta.get("remote-node", ""))
+        if name == "remote-addr" and guest is not None and guest.container == rsc:
+            guest.address = value or guest.name  # the connection follows the VM's remote-addr
+            self.primitives[guest.name][0].params["addr"] = guest.address
         if name == "target-role":
             lrm_ids = [rsc] if rsc in self.primitives else [c.id for c in getattr(res, "children", [])] or (
                 [res.child.id] if hasattr(res, "child") and not isinstance(res, Bundle) else [])
@@ -627,6 +687,8 @@ class ClusterState:
                 self.desired.pop(old.connection, None)
             del self.nodes[old.name]
             self.lrm.pop(old.name, None)
+            for rid, places in self.desired.items():  # what ran there is no longer wanted there
+                self.desired[rid] = [(n, r) for n, r in places if n != old.name]
             for entries in self.lrm.values():
                 entries.pop(old.connection, None)
         if wanted is None or (wanted in self.nodes and self.nodes[wanted].container != vm.id):
@@ -670,6 +732,8 @@ class ClusterState:
         del self.nodes[name]
         self.lrm.pop(name, None)
         self.never_connected.discard(name)
+        for rid, places in self.desired.items():
+            self.desired[rid] = [(n, r) for n, r in places if n != name]
         self._config_changed("crm_node")
 
     # ---- life ----------------------------------------------------------------------------------
@@ -704,6 +768,9 @@ class ClusterState:
         host = next((h for h, _ in self.where(conn)), None)
         if host is None:
             return
+        logs.append(self.hosts.get(host), self.now, logs.CONTROLD, "lrm_remote_connection_destroy", "error",
+                    logs.DROPPED.format(node=name))
+        logs.append(self.hosts.get(host), self.now, logs.CONTROLD, "remote_lost", "error", logs.LOST.format(node=name))
         self.fail(conn, host, rc=OCF_ERR_GENERIC, reason=LOST_REMOTE, status=EXEC_ERROR)
         self.stop(conn, host, when=self.now + 1)
         self.lrm[name].clear()  # the controller erases a lost remote node's history
@@ -713,6 +780,8 @@ class ClusterState:
         self._status_changed()
 
     def _on_remote_reconnect(self, name: str) -> None:
+        if name not in self.nodes:
+            return  # removed from the cluster meanwhile (crm_node --remove, guest meta unset)
         conn = self.nodes[name].connection
         host = next((n for n, r in self.desired.get(conn, []) if self.can_run(n)), None)
         if host is None:

@@ -101,6 +101,7 @@ def _start(state, host: SimHost, name: str) -> Result:
         return EX_NOT_LOADED, "", f"Failed to start {_unit(name)}: Unit {_unit(name)} not found.\n"
     if not unit.active:
         unit.active, unit.failed, unit.since = True, False, state.now
+        unit.starts += 1
         state.service_changed(host, name.removesuffix(".service"))
     return EX_OK, "", ""
 

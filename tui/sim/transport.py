@@ -80,6 +80,9 @@ class DemoTransport:
         machine = self.state.host(self.host)
         node = self.state.node(machine.name if machine else self.host)
         if node is None:
+            if machine is not None and machine.container and not self.state.hosts_of(machine.container):
+                raise TransportError(self.host, f"connect to {machine.address} port 22: No route to host",
+                                     hint=f"it runs inside {machine.container}, which is stopped")
             if machine is not None:
                 return  # a spare machine: reachable, not in the cluster
             raise TransportError(self.host, "no such host in the demo cluster",

@@ -34,6 +34,9 @@ KEY_HELP: tuple[tuple[str, str], ...] = (
     ("M", "Maintenance on / off for the selected node *"),
     ("C", "Clean up failures of the selection *"),
     ("W", "Cluster-wide maintenance mode on / off *"),
+    ("a / g", "Add a remote / guest node (wizard) *"),
+    ("X", "Remove the selected remote or guest node (wizard) *"),
+    ("D", "Diagnose the selected remote or guest node: why is it offline?"),
     ("?", "This help"),
     ("q", "Quit"),
 )
