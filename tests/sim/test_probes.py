@@ -85,10 +85,18 @@ def test_pgrep_and_pidof_find_the_daemons_the_machine_runs(sim, host, running):
 
 
 def test_pgrep_x_of_a_name_longer_than_15_characters_never_matches(sim):
-    """nodecmds.process_running("pacemaker-remoted") as procps-ng 4.0.2 answers it: rn1 runs
-    the daemon and still the answer is 1, with pgrep's warning."""
-    rc, out, err = sh(sim, "rn1", n.process_running("pacemaker-remoted"))
+    """procps-ng 4.0.2: a pattern longer than the kernel's 15-character name is refused while
+    the daemon runs (exit 1, a warning) ..."""
+    rc, out, err = sh(sim, "rn1", ("pgrep", "-x", "pacemaker-remoted"))
     assert (rc, out) == (1, "") and err.startswith("pgrep: pattern that searches for process name longer than 15")
+
+
+def test_process_running_cuts_the_name_as_the_kernel_does_and_finds_the_daemon(sim):
+    """... so nodecmds.process_running asks for "pacemaker-remot", which matches."""
+    assert n.process_running("pacemaker-remoted") == ("pgrep", "-x", "pacemaker-remot")
+    rc, out, err = sh(sim, "rn1", n.process_running("pacemaker-remoted"))
+    assert rc == 0 and out.strip().isdigit() and err == ""
+    assert sh(sim, "rn3", n.process_running("pacemaker-remoted"))[0] == 1
 
 
 @pytest.mark.skipif(shutil.which("pgrep") is None or shutil.which("pidof") is None, reason="needs procps")
