@@ -6,9 +6,12 @@
     pcmk-console run [--nodes all|cluster|remote|guest|NAMES] [--timeout S] -- COMMAND ...
     pcmk-console plan ACTION ...      show the exact commands an action would run
     pcmk-console apply ACTION ... [--yes]
+        (ACTION: standby, unstandby, maintenance, cluster-maintenance, cleanup, and the node
+        wizards add-remote, add-guest, remove-remote, remove-guest: tui/headless/nodes.py)
     pcmk-console apply --resume RUN_ID [--yes] [--force-rerun STEP] [--assume-done STEP]
     pcmk-console runs [RUN_ID] [--json] [--limit N]    the plan runs the journal recorded
     pcmk-console log [--json | --export-sh [--include-demo]] [--limit N] [--cluster NAME]
+    pcmk-console diagnose NODE [--json]   why a remote or guest node is offline (reads only)
 """
 
 from __future__ import annotations
@@ -76,6 +79,12 @@ def build_parser() -> argparse.ArgumentParser:
             from tui.headless.resume import add_resume_arguments
 
             add_resume_arguments(action_parser)
+
+    from tui.headless.diagnose import add_arguments as add_diagnose_arguments
+
+    diagnose = sub.add_parser("diagnose", help="why a remote or guest node is offline (reads only)")
+    global_options(diagnose)
+    add_diagnose_arguments(diagnose)
 
     runs = sub.add_parser("runs", help="list the plan runs the journal recorded (or one run's steps)")
     global_options(runs)
@@ -187,6 +196,10 @@ def _dispatch(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
         from tui.headless.resume import main as resume_main
 
         return resume_main(parser, args, resolve_target(args))
+    if args.verb == "diagnose":
+        from tui.headless.diagnose import main as diagnose_main
+
+        return diagnose_main(args, resolve_target(args))
     if args.verb == "runs":
         from tui.headless.runs import main as runs_main
 

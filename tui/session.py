@@ -37,6 +37,7 @@ from tui.remote.pool import OutputTooLarge, WorkerPool
 from tui.remote.transport import Transport, TransportError
 
 REFRESH_TIMEOUT = 60.0
+SETTLE_SECONDS = 5.0  # demo_settled: the simulated cluster as it is this long after it opened
 
 
 @dataclass(frozen=True, slots=True)
@@ -283,6 +284,7 @@ def build_session(
     clock: Callable[[], float] = time.time,
     demo_seed: int = 7,
     demo_life: bool = True,
+    demo_settled: bool = False,
 ) -> ClusterSession:
     if log is None:
         log = ActionLog()
@@ -290,6 +292,8 @@ def build_session(
         from tui.sim import DemoCluster, demo_config, demo_transport_factory
 
         state = DemoCluster(seed=demo_seed, clock=clock, life=demo_life)
+        if demo_settled:  # a wizard's one look: what the demo's first seconds start (vm-gn3) is up
+            state.tick(state.now + SETTLE_SECONDS)
         cluster = demo_config(state)
         read_only = config.read_only
         pool = WorkerPool(demo_transport_factory(state), log, read_only=read_only,

@@ -45,6 +45,9 @@ def add_action_arguments(parser: argparse.ArgumentParser, *, confirm: bool,
     p = action("cleanup", "clear failures (of one resource, on one node)")
     p.add_argument("--resource", default=None)
     p.add_argument("--node", default=None)
+    from tui.headless.nodes import add_wizard_arguments  # add-remote, add-guest, remove-remote, remove-guest
+
+    add_wizard_arguments(action, json_option=not confirm)
 
 
 def plan_from_args(args: argparse.Namespace) -> Plan:
@@ -81,6 +84,10 @@ def unknown_names(args: argparse.Namespace, snapshot: Snapshot) -> str | None:
 
 
 def main(args: argparse.Namespace, target: Target, *, apply: bool) -> int:
+    from tui.headless import nodes
+
+    if args.action in nodes.WIZARD_ACTIONS:  # the node wizards: checks first, then their plan
+        return nodes.main(args, target, apply=apply)
     verb = "apply" if apply else "plan"
     plan = plan_from_args(args)
     if apply and target.read_only:

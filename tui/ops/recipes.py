@@ -23,6 +23,12 @@ BUILDERS: dict[str, Builder] = {
 }
 
 
+# the node wizards' plans (tui.ops.nodes.plans: pure builders, no import of this module)
+from tui.ops.nodes import plans as _node_plans  # noqa: E402
+
+BUILDERS.update(_node_plans.BUILDERS)
+
+
 class UnknownRecipe(ValueError):
     pass
 

@@ -105,6 +105,17 @@ def cib_node_named(name: str) -> Argv:
     return ("cibadmin", "--query", "--xpath", f"//nodes/node[@uname='{_id(name)}']")
 
 
+def cib_location_constraints(node: str) -> Argv:
+    """The location constraints that name this node (exit 0 and the elements; 105/6: none)."""
+    return ("cibadmin", "--query", "--xpath", f"//constraints/rsc_location[@node='{_id(node)}']")
+
+
+def cib_meta_present(resource: str, name: str) -> Argv:
+    """Exit 0 when the primitive has this meta attribute (105/6 when not): a done probe."""
+    return ("cibadmin", "--query", "--xpath",
+            f"//primitive[@id='{_id(resource)}']/meta_attributes/nvpair[@name='{_id(name)}']")
+
+
 LOG_FILE = "/var/log/pacemaker/pacemaker.log"
 LOG_SCRIPT = 'tail -n "$1" "$2" | grep -F -e "$3"'
 
