@@ -35,6 +35,11 @@ class LabSpec:
     cluster_name: str = "lab"
     remotes: tuple[str, ...] = ("rn1",)
     guests: tuple[str, ...] = ("gn1",)
+    # targets NOT in the cluster, for the add wizards: a remote-to-be (pacemaker-remoted
+    # installed, not running, no key) and a guest-to-be (its machine like that, plus a
+    # running Dummy `<name>-vm` without remote-node meta)
+    spare_remotes: tuple[str, ...] = ("rn2",)
+    spare_guests: tuple[str, ...] = ("gn2",)
 
     def validate(self) -> None:
         if self.version not in ("2", "3"):
@@ -43,7 +48,7 @@ class LabSpec:
             raise LabError(f"lab tag {self.tag!r} must be 1-3 lower-case letters/digits")
         if not 0 <= self.subnet <= 255:
             raise LabError(f"subnet index {self.subnet} must be 0..255")
-        names = ["node1", *self.remotes, *self.guests]
+        names = ["node1", *self.remotes, *self.guests, *self.spare_remotes, *self.spare_guests]
         for n in names:
             if not NAME_RE.match(n) or n == "br":
                 raise LabError(f"node name {n!r}: use 1-8 lower-case letters/digits, "
@@ -55,8 +60,8 @@ class LabSpec:
             if len(s.host_if) + 1 > netns.IFNAMSIZ:
                 raise LabError(f"tag {self.tag!r} + node name {s.name!r} make interface name "
                                f"{s.host_if + 'p'!r}, longer than {netns.IFNAMSIZ} characters")
-        if len(self.remotes) > 9 or len(self.guests) > 9:
-            raise LabError("at most 9 remote and 9 guest nodes")
+        if max(map(len, (self.remotes, self.guests, self.spare_remotes, self.spare_guests))) > 9:
+            raise LabError("at most 9 remote, 9 guest and 9 of each kind of spare nodes")
 
     def addr(self, host: int) -> str:
         return f"10.99.{self.subnet}.{host}"
@@ -68,6 +73,10 @@ class LabSpec:
                 for i, n in enumerate(self.remotes)]
         out += [NodeSpec(n, "guest", self.addr(31 + i), p + n, p + n)
                 for i, n in enumerate(self.guests)]
+        out += [NodeSpec(n, "remote", self.addr(41 + i), p + n, p + n, spare=True)
+                for i, n in enumerate(self.spare_remotes)]
+        out += [NodeSpec(n, "guest", self.addr(51 + i), p + n, p + n, spare=True)
+                for i, n in enumerate(self.spare_guests)]
         return out
 
 
@@ -77,6 +86,32 @@ class NodeInfo:
     kind: str
     address: str
     port: int = 22
+
+
+@dataclass(frozen=True)
+class SpareInfo:
+    """A target outside the cluster. resource: a guest's running primitive (its "VM")."""
+
+    name: str
+    kind: str  # remote | guest
+    address: str
+    resource: str | None = None
+    port: int = 22
+
+    def to_json(self) -> dict:
+        out = {"name": self.name, "addr": self.address, "kind": self.kind}
+        if self.resource:
+            out["resource"] = self.resource
+        return out
+
+
+def spare_vm(name: str) -> str:
+    return f"{name}-vm"
+
+
+# how lab.break_remote can make a remote offline on purpose (the diagnose faults)
+BREAKS = ("stopped", "port", "authkey")
+BROKEN_PORT = 3129
 
 
 @dataclass
@@ -108,13 +143,19 @@ class Lab:
         self.ssh_key = self.dir / "ssh" / "id_ed25519"
         self.known_hosts = self.dir / "ssh" / "known_hosts"
         self.nodes: dict[str, NodeInfo] = {
-            s.name: NodeInfo(s.name, s.kind, s.addr) for s in self.spec.node_specs()}
+            s.name: NodeInfo(s.name, s.kind, s.addr) for s in self.spec.node_specs()
+            if not s.spare}
+        self.spares: dict[str, SpareInfo] = {
+            s.name: SpareInfo(s.name, s.kind, s.addr,
+                              spare_vm(s.name) if s.kind == "guest" else None)
+            for s in self.spec.node_specs() if s.spare}
         self.timings = Timings()
         self._nodes: dict[str, Node] = {}
         self._procs: dict[str, Owned] = {}
         self._rec: Record | None = None
         self._rootfs: Path | None = None
-        self._remoted: str = ""
+        self._remoted: Path | None = None  # the unpacked binary, a host path
+        self._pcsd = False
 
     @property
     def cluster_name(self) -> str:
@@ -146,7 +187,9 @@ class Lab:
     def down(self) -> None:
         t0 = time.monotonic()
         for owned in stop_order(list(self._procs.values())):
-            kill_group(owned, timeout=20 if owned.name.endswith(":pacemakerd") else 5)
+            # pcsd's Ruby part ignores SIGTERM: no point waiting for it
+            kill_group(owned, timeout=20 if owned.name.endswith(":pacemakerd") else
+                       0.5 if ":pcsd" in owned.name else 5)
         self._procs.clear()
         cleanup(self.spec.tag, log=lambda m: None)
         self._nodes.clear()
@@ -162,9 +205,6 @@ class Lab:
         self._procs = {o.name: o for o in self._rec.procs() if o.is_ours()}
         if self.spec.version == "3":
             self._rootfs = rootfs_dir()
-            self._remoted = "/" + ROOTFS_REMOTED
-        else:
-            self._remoted = str(sysdeps.remoted_binary())
         for s in self.spec.node_specs():
             node = Node(s, self.dir / "nodes" / s.name, self._rootfs)
             node.holder = self._procs.get(f"{s.name}:holder")
@@ -196,32 +236,93 @@ class Lab:
     def status(self) -> crmmon.Status:
         return crmmon.parse(self.crm_mon_xml())
 
+    # pacemaker-remoted runs under the node's systemctl shim (tests/lab/shims.py), the
+    # same way whether the lab or a wizard (`systemctl enable --now`) starts it
+    def remoted_running(self, name: str) -> bool:
+        self._check_remote(name)
+        res = self.run_on(name, ["systemctl", "is-active", "pacemaker_remote"])
+        return res.returncode == 0
+
     def stop_remoted(self, name: str, *, graceful: bool = False) -> None:
         """SIGKILL (default) the node's pacemaker-remoted: the cluster sees a lost
         connection. graceful=True sends SIGTERM and waits, a clean remote shutdown."""
-        self._check_remote(name)
-        owned = self._procs.pop(f"{name}:remoted", None)
-        if owned is None:
-            raise LabError(f"pacemaker-remoted on {name} is not running (lab-started)")
+        if not self.remoted_running(name):
+            raise LabError(f"pacemaker-remoted on {name} is not running")
         if graceful:
-            kill_group(owned, timeout=60)
+            self._systemctl(name, "stop", timeout=90)
         else:
-            os.killpg(owned.pid, 9)
-            kill_group(owned, timeout=5)
+            self._systemctl(name, "kill", "--signal=KILL")
+            wait_for(f"pacemaker-remoted on {name} to die",
+                     lambda: not self.remoted_running(name), timeout=10, interval=0.05)
+            self.run_on(name, ["systemctl", "stop", "pacemaker_remote"])  # the stale pidfile
 
     def start_remoted(self, name: str) -> None:
-        self._check_remote(name)
-        if f"{name}:remoted" in self._procs:
+        if self.remoted_running(name):
             raise LabError(f"pacemaker-remoted on {name} is already running")
         self._start_remoted(self.node(name))
 
+    def _systemctl(self, name: str, *args: str, timeout: float = 60) -> None:
+        res = self.run_on(name, ["systemctl", *args, "pacemaker_remote"], timeout=timeout)
+        if res.returncode != 0:
+            raise LabError(f"systemctl {' '.join(args)} pacemaker_remote on {name}: exit "
+                           f"{res.returncode}: {(res.stderr or res.stdout).strip()[-500:]}")
+
+    def break_remote(self, name: str, how: str, *, wait: bool = True) -> None:
+        """Make remote/guest node `name` unreachable for the cluster on purpose, one of
+        BREAKS: "stopped" (pacemaker-remoted killed), "port" (it listens on BROKEN_PORT, so
+        3121 is refused), "authkey" (its key differs from the cluster's). wait: until
+        crm_mon shows it offline. ensure_healthy() repairs all three."""
+        self._check_remote(name)
+        if how not in BREAKS:
+            raise LabError(f"break_remote: {how!r} is not one of {', '.join(BREAKS)}")
+        if self.remoted_running(name):
+            self.stop_remoted(name)
+        node = self.node(name)
+        if how == "port":
+            (node.state("etc-default") / "pacemaker").write_text(
+                f"# tests/lab break_remote(port)\nPCMK_remote_port={BROKEN_PORT}\n")
+        elif how == "authkey":
+            node.write_authkey(os.urandom(256))
+        if how != "stopped":
+            self._start_remoted(node)
+        if wait and name in self.nodes:
+            # authkey: until the reconnect (after reconnect_interval) is refused for the key
+            self.wait_until(f"{name} offline ({how})", lambda st: not st.node_up(name) and (
+                how != "authkey" or any(f["op_key"].startswith(f"{name}_") and
+                                        "Key was rejected" in (f.get("exitreason") or "")
+                                        for f in st.failures)), timeout=60)
+
+    def start_pcsd(self) -> None:
+        """pcsd on every node and `pcs host auth` of all of them from node1 (tests/lab/pcsd.py);
+        once per lab, 2.1.5 only. ~4 s per node."""
+        if self._pcsd:
+            return
+        if self.spec.version != "2":
+            raise LabError("pcsd runs only in the Pacemaker 2.1.5 lab (the 3.0 root has no pcs)")
+        from . import pcsd
+
+        unit = (self._remoted or sysdeps.remoted_binary()).parents[2] / \
+            "lib/systemd/system/pacemaker_remote.service"
+        hosts = {s.name: s.addr for s in self.spec.node_specs()}
+        for name in hosts:
+            pcsd.prepare(self.node(name), unit)
+        pcsd.spawn_all({address: self.node(name) for name, address in hosts.items()}, self._own)
+        pcsd.wait_listening(list(hosts.values()), _port_open)
+        pcsd.auth(self.node("node1"), hosts)
+        self._pcsd = True
+
     def ensure_healthy(self, timeout: float = 90) -> crmmon.Status:
-        """Undo what tests may have done (stopped remoted, stopped or failed containers,
-        standby) and wait until every node is up again with its Dummy."""
-        for info in self.nodes.values():
-            if info.kind in ("remote", "guest") and f"{info.name}:remoted" not in self._procs:
-                self.start_remoted(info.name)
+        """Undo what tests may have done (stopped or broken remoted, stopped or failed
+        containers, standby; spares added to the cluster) and wait until every node is up
+        again with its Dummy and every spare is pristine (not in the cluster, remoted not
+        running, no key, its VM running without guest meta)."""
         n1 = self.node("node1")
+        self._reset_cib(n1)
+        for info in self.spares.values():
+            self._reset_spare(info)
+        for info in self.nodes.values():
+            if info.kind in ("remote", "guest"):
+                self._repair_remote(info.name)
         for info in self.nodes.values():
             if info.kind == "guest":
                 n1.run(["crm_resource", "--resource", f"{info.name}-container", "--meta",
@@ -229,6 +330,72 @@ class Lab:
             n1.run(["crm_attribute", "--node", info.name, "--name", "standby", "--delete"])
         n1.run(["crm_resource", "--cleanup"], timeout=60)
         return self.wait_all_up(timeout=timeout)
+
+    def _reset_cib(self, n1: Node) -> None:
+        """Put the configuration's resources and constraints back as the lab made them
+        (what tests added goes, what they removed or changed, e.g. a target-role or a guest
+        meta on a spare VM, comes back), then forget spare nodes."""
+        bare = etree.XMLParser(remove_blank_text=True)
+        cfg = etree.fromstring(n1.run(["cibadmin", "-Q", "-o", "configuration"],
+                                      check=True).stdout.encode(), bare)
+        changed = False
+        for section, pristine in zip(("resources", "constraints"), self._resources_xml()):
+            have = cfg.find(section)
+            want = etree.fromstring(pristine, bare)
+            if [_canon(e) for e in have] != [_canon(e) for e in want]:
+                cfg.replace(have, want)
+                changed = True
+        if changed:
+            n1.run(["cibadmin", "--replace", "-o", "configuration", "--xml-pipe"], check=True,
+                   input=etree.tostring(cfg).decode())
+        spares = set(self.spares)
+        if spares:
+            self.wait_until("spare nodes out of the cluster",
+                            lambda st: not spares & {n for n, s in st.nodes.items()
+                                                     if s.online}, timeout=60)
+        for name in spares:
+            st = self.status()
+            known = n1.run(["cibadmin", "--query", "--xpath",
+                            f"//node_state[@uname='{name}'] | //nodes/node[@uname='{name}']"])
+            if name in st.nodes or known.returncode == 0:
+                n1.run(["crm_node", "--force", "--remove", name])
+
+    def _reset_spare(self, info: SpareInfo) -> None:
+        node = self.node(info.name)
+        self.run_on(info.name, ["systemctl", "disable", "--now", "pacemaker_remote"],
+                    timeout=90)
+        (node.state("etc-pacemaker") / "authkey").unlink(missing_ok=True)
+        self._restore_env_file(node)
+
+    def _restore_env_file(self, node: Node) -> bool:
+        """The node's /etc/default/pacemaker as the root filesystem has it; True if it
+        had changed."""
+        pristine = (self._rootfs or Path("/")) / "etc/default/pacemaker"
+        path = node.state("etc-default") / "pacemaker"
+        want = pristine.read_bytes() if pristine.exists() else None
+        have = path.read_bytes() if path.exists() else None
+        if want == have:
+            return False
+        if want is None:
+            path.unlink()
+        else:
+            path.write_bytes(want)
+        return True
+
+    def _repair_remote(self, name: str) -> None:
+        """rn1/gn1: the cluster's authkey, the pristine environment file, remoted running
+        (restarted when either had changed)."""
+        node = self.node(name)
+        key = (self.node("node1").state("etc-pacemaker") / "authkey").read_bytes()
+        path = node.state("etc-pacemaker") / "authkey"
+        changed = self._restore_env_file(node)
+        if not path.exists() or path.read_bytes() != key:
+            node.write_authkey(key)
+            changed = True
+        if changed and self.remoted_running(name):
+            self.stop_remoted(name)
+        if not self.remoted_running(name):
+            self._start_remoted(node)
 
     def wait_until(self, what: str, predicate, timeout: float = 60) -> crmmon.Status:
         """Poll crm_mon until predicate(Status) is true; returns that Status."""
@@ -243,9 +410,9 @@ class Lab:
 
     # --- building --------------------------------------------------------------------
     def _check_remote(self, name: str) -> None:
-        info = self.nodes.get(name)
+        info = self.nodes.get(name) or self.spares.get(name)
         if info is None or info.kind not in ("remote", "guest"):
-            raise LabError(f"{name!r} is not a remote or guest node of this lab")
+            raise LabError(f"{name!r} is not a remote, guest or spare node of this lab")
 
     def _step(self, name: str, t0: float) -> float:
         now = time.monotonic()
@@ -259,9 +426,9 @@ class Lab:
         sysdeps.ensure_packages()
         if spec.version == "3":
             self._rootfs, self.timings.rootfs_build = ensure_rootfs(log=self.log)
-            self._remoted = "/" + ROOTFS_REMOTED
+            self._remoted = self._rootfs / ROOTFS_REMOTED
         else:
-            self._remoted = str(sysdeps.remoted_binary())
+            self._remoted = sysdeps.remoted_binary()
         t = self._step("packages", t)
         cleanup(spec.tag, log=self.log)
         overlap = netns.routes_overlapping(f"10.99.{spec.subnet}.0/24")
@@ -296,19 +463,20 @@ class Lab:
             node = Node(s, self.dir / "nodes" / s.name, self._rootfs)
             self._nodes[s.name] = node
             node.prepare_dirs()
-            node.write_authkey(authkey)
+            if not s.spare:  # a spare has no key until a wizard copies one
+                node.write_authkey(authkey)
             host_pub = sshkeys.prepare_node_ssh(node.state("etc-ssh"), s.name, s.addr,
                                                 client_pub)
             known.append(sshkeys.known_hosts_line(s.addr, 22, host_pub))
             self._own(node.start_holder())
-            node.setup_mounts()
+            node.setup_mounts(None if s.kind == "cluster" else self._remoted)
         self.known_hosts.write_text("\n".join(known) + "\n")
         t = self._step("nodes", t)
 
         n1 = self._nodes["node1"]
         self._start_cluster_node(n1)
         for s in node_specs:
-            if s.kind != "cluster":
+            if s.kind != "cluster" and not s.spare:
                 self._start_remoted(self._nodes[s.name])
             self._own(self._nodes[s.name].spawn("sshd", ["/usr/sbin/sshd", "-D", "-e", "-f",
                                                          "/etc/ssh/sshd_config"]))
@@ -354,14 +522,20 @@ class Lab:
         self._own(n1.spawn("pacemakerd", ["pacemakerd"], DAEMON_ENV))
 
     def _start_remoted(self, node: Node) -> None:
-        self._own(node.spawn("remoted", [self._remoted], DAEMON_ENV))
-        wait_for(f"pacemaker-remoted on {node.name} ({node.spec.addr}:3121)",
-                 lambda: _port_open(node.spec.addr, 3121), timeout=20, interval=0.1)
+        self._systemctl(node.name, "start")
+        env = node.state("etc-default") / "pacemaker"
+        port = BROKEN_PORT if env.exists() and f"={BROKEN_PORT}" in env.read_text() else 3121
+        wait_for(f"pacemaker-remoted on {node.name} ({node.spec.addr}:{port})",
+                 lambda: _port_open(node.spec.addr, port), timeout=20, interval=0.1)
 
-    def _configure(self) -> None:
+    def _resources_xml(self) -> tuple[str, str]:
         remotes = {i.name: i.address for i in self.nodes.values() if i.kind == "remote"}
         guests = {i.name: i.address for i in self.nodes.values() if i.kind == "guest"}
-        resources, constraints = pcmk.lab_resources("node1", remotes, guests)
+        vms = [i.resource for i in self.spares.values() if i.resource]
+        return pcmk.lab_resources("node1", remotes, guests, vms)
+
+    def _configure(self) -> None:
+        resources, constraints = self._resources_xml()
         n1 = self.node("node1")
         cfg = etree.fromstring(n1.run(["cibadmin", "-Q", "-o", "configuration"],
                                       check=True).stdout.encode())
@@ -377,6 +551,9 @@ class Lab:
             if not st.node_up(info.name):
                 return False
             if st.running_on(f"dummy-{info.name}") != (info.name,):
+                return False
+        for spare in self.spares.values():
+            if spare.resource and st.running_on(spare.resource) != ("node1",):
                 return False
         return True
 
@@ -399,9 +576,14 @@ class Lab:
                 "ssh_key": str(self.ssh_key), "known_hosts": str(self.known_hosts),
                 "nodes": {n: {"kind": i.kind, "address": i.address, "port": i.port}
                           for n, i in self.nodes.items()},
+                "spare": [i.to_json() for i in self.spares.values()],
                 "timings": {"up": round(self.timings.up, 2),
                             "rootfs_build": round(self.timings.rootfs_build, 2),
                             "steps": self.timings.steps}}
+
+
+def _canon(el) -> bytes:
+    return etree.tostring(el, method="c14n")
 
 
 def _port_open(addr: str, port: int) -> bool:

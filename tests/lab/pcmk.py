@@ -95,11 +95,15 @@ def prefer(rid: str, node: str) -> str:
                                         node=node, score="INFINITY")).decode()
 
 
-def lab_resources(cluster_node: str, remotes: dict[str, str], guests: dict[str, str]
-                  ) -> tuple[str, str]:
+def lab_resources(cluster_node: str, remotes: dict[str, str], guests: dict[str, str],
+                  spare_vms: tuple[str, ...] | list[str] = ()) -> tuple[str, str]:
     """(resources XML, constraints XML) for one cibadmin --modify... call each: a remote
-    connection per remote node, a container per guest, and one Dummy pinned on every node."""
+    connection per remote node, a container per guest, one Dummy pinned on every node, and
+    per spare guest its "VM": a plain Dummy on the cluster node, no remote-node meta."""
     res, cons = [], []
+    for vm in spare_vms:
+        res.append(dummy(vm))
+        cons.append(prefer(vm, cluster_node))
     for name, addr in remotes.items():
         res.append(remote_primitive(name, addr))
     for name, addr in guests.items():

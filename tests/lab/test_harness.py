@@ -19,6 +19,7 @@ from tests.lab.proc import LabError, Owned, alive, kill_group, spawn, start_time
 
 @pytest.mark.parametrize("spec, message", [
     (LabSpec(remotes=("node1",)), "repeated: node1"),
+    (LabSpec(spare_remotes=("rn1",)), "repeated: rn1"),
     (LabSpec(guests=("Gn1",)), "'Gn1'"),
     (LabSpec(remotes=("averylongname",)), "'averylongname'"),
     (LabSpec(version="4"), "version"),
@@ -30,12 +31,15 @@ def test_bad_specs_are_refused_naming_the_problem(spec, message):
 
 
 def test_addresses_and_names_carry_the_lab_prefix():
-    specs = LabSpec(tag="b", subnet=1, remotes=("rn1", "rn2"), guests=("gn1",)).node_specs()
-    assert [(s.name, s.kind, s.addr, s.ns) for s in specs] == [
-        ("node1", "cluster", "10.99.1.11", "pcl-b-node1"),
-        ("rn1", "remote", "10.99.1.21", "pcl-b-rn1"),
-        ("rn2", "remote", "10.99.1.22", "pcl-b-rn2"),
-        ("gn1", "guest", "10.99.1.31", "pcl-b-gn1"),
+    specs = LabSpec(tag="b", subnet=1, remotes=("rn1", "rn2"), guests=("gn1",),
+                    spare_remotes=("rn9",), spare_guests=("gn9",)).node_specs()
+    assert [(s.name, s.kind, s.addr, s.ns, s.spare) for s in specs] == [
+        ("node1", "cluster", "10.99.1.11", "pcl-b-node1", False),
+        ("rn1", "remote", "10.99.1.21", "pcl-b-rn1", False),
+        ("rn2", "remote", "10.99.1.22", "pcl-b-rn2", False),
+        ("gn1", "guest", "10.99.1.31", "pcl-b-gn1", False),
+        ("rn9", "remote", "10.99.1.41", "pcl-b-rn9", True),
+        ("gn9", "guest", "10.99.1.51", "pcl-b-gn9", True),
     ]
     assert all(len(s.host_if + "p") <= 15 for s in specs)
 

@@ -491,6 +491,7 @@ def plan_resume(plan: Any, run: RunRecord, force_rerun: frozenset[str] | set[str
       a read (wait, check) or in-process work (a LocalStep, whose output later steps need)
       always runs again;
     - a step with a done probe: the engine re-probes it, whatever the journal says;
+    - a changing step marked idempotent (running it twice is running it once): runs again;
     - a changing step without a probe that was interrupted or cancelled while it ran: refused
       (it may or may not have taken effect) unless force_rerun or assume_done names it;
     - everything else (pending, failed, undone): runs again."""
@@ -521,6 +522,8 @@ def plan_resume(plan: Any, run: RunRecord, force_rerun: frozenset[str] | set[str
             rerun.append(step.id)
         elif step.id in assume_done:
             skip[step.id] = "assumed done (--assume-done)"
+        elif getattr(step, "idempotent", False):
+            rerun.append(step.id)
         elif state in (StepState.DONE, StepState.SKIPPED):
             skip[step.id] = f"done in run {run.run_id} (journal), no probe to check it again"
         elif state in (StepState.RUNNING, StepState.CANCELLED):  # killed mid-step, either way

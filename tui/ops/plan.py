@@ -100,6 +100,9 @@ class RunStep(StepBase):
     precondition: Argv | None = None  # must exit 0 before the step runs
     verify: Argv | None = None  # must exit 0 after it ran
     undo: Argv | None = None
+    # running it twice is running it once (systemctl enable --now, crm_node --force --remove):
+    # a resume runs it again even when it was interrupted and has no done probe
+    idempotent: bool = False
 
     def secret_inputs(self) -> tuple[Secret, ...]:
         return self.secrets + ((self.stdin,) if isinstance(self.stdin, Secret) else ())

@@ -249,7 +249,7 @@ def _key_steps(target: str, *, source: str, key_host: str | None, dest: str, exp
 
 def _start_remoted(target: str) -> RunStep:
     return RunStep(f"Enable and start pacemaker_remote on {target}", nodecmds.enable_start(), host=target,
-                   undo=nodecmds.disable_stop(), id="start-remoted")
+                   undo=nodecmds.disable_stop(), id="start-remoted", idempotent=True)
 
 
 def _facts(facts: Mapping[str, Any] | ClusterFacts | None) -> ClusterFacts:
@@ -348,13 +348,14 @@ def add_guest(*, name: str, resource: str, address: str | None = None, port: int
 def _forget(name: str) -> RunStep:
     # no done probe: a node may be gone from <nodes> and still have a node_state; the
     # command is idempotent (silent and successful for a name already gone)
-    return RunStep(f"Forget node {name} (crm_node --force --remove)", nodecmds.remove_node(name), id="forget-node")
+    return RunStep(f"Forget node {name} (crm_node --force --remove)", nodecmds.remove_node(name), id="forget-node",
+                   idempotent=True)
 
 
 def _target_cleanup(name: str, target: str, remove_authkey: bool, authkey_target: str) -> list:
     steps: list = [
         RunStep(f"Stop and disable pacemaker_remote on {target}", nodecmds.disable_stop(), host=target,
-                undo=nodecmds.enable_start(), id="stop-remoted"),
+                undo=nodecmds.enable_start(), id="stop-remoted", idempotent=True),
         _forget(name),
     ]
     if remove_authkey:
