@@ -97,23 +97,23 @@ def firewall_port(port: int) -> Argv:
 
 def cib_id_taken(name: str) -> Argv:
     """Exit 0 when any element of the CIB has this id (105/6 when none: not found)."""
-    return ("cibadmin", "--query", "--xpath", f"//*[@id='{_id(name)}']")
+    return ("cibadmin", "--query", "--xpath", f'//*[@id="{_id(name)}"]')
 
 
 def cib_node_named(name: str) -> Argv:
     """Exit 0 when the CIB's <nodes> has a node with this uname (cluster or remote)."""
-    return ("cibadmin", "--query", "--xpath", f"//nodes/node[@uname='{_id(name)}']")
+    return ("cibadmin", "--query", "--xpath", f'//nodes/node[@uname="{_id(name)}"]')
 
 
 def cib_location_constraints(node: str) -> Argv:
     """The location constraints that name this node (exit 0 and the elements; 105/6: none)."""
-    return ("cibadmin", "--query", "--xpath", f"//constraints/rsc_location[@node='{_id(node)}']")
+    return ("cibadmin", "--query", "--xpath", f'//constraints/rsc_location[@node="{_id(node)}"]')
 
 
 def cib_meta_present(resource: str, name: str) -> Argv:
     """Exit 0 when the primitive has this meta attribute (105/6 when not): a done probe."""
     return ("cibadmin", "--query", "--xpath",
-            f"//primitive[@id='{_id(resource)}']/meta_attributes/nvpair[@name='{_id(name)}']")
+            f'//primitive[@id="{_id(resource)}"]/meta_attributes/nvpair[@name="{_id(name)}"]')
 
 
 LOG_FILE = "/var/log/pacemaker/pacemaker.log"

@@ -57,7 +57,8 @@ PANE_IDS = {CLUSTER_PANE: "cluster-nodes", REMOTE_PANE: "remote-nodes", GUEST_PA
 SHOW_TARGETS = {"cluster": ("nodes", "cluster-nodes"), "remote": ("nodes", "remote-nodes"),
                 "guest": ("nodes", "guest-nodes")}
 NODE_ACTIONS = {"standby", "node_maintenance"}
-MUTATING = NODE_ACTIONS | {"cleanup", "cluster_maintenance"}
+MUTATING = NODE_ACTIONS | {"cleanup", "cluster_maintenance", "wizard", "remove_node"}
+REMOTE_KINDS = ("remote", "guest")  # the kinds the wizards add, remove and diagnose
 
 
 def filter_note(shown: int, total: int, needle: str) -> str:
@@ -95,10 +96,15 @@ class MainScreen(Screen):
         Binding("M", "node_maintenance", "Maint±"),
         Binding("C", "cleanup", "Cleanup"),
         Binding("W", "cluster_maintenance", "Cluster maint±", show=False),
+        Binding("D", "diagnose", "Diagnose", show=False),
+        Binding("a", "wizard('add-remote')", "Add remote", show=False),
+        Binding("g", "wizard('add-guest')", "Add guest", show=False),
+        Binding("X", "remove_node", "Remove node", show=False),
         # the same keys in read-only mode: say so instead of doing nothing
         *(Binding(key, f"blocked('{name}')", show=False)
           for key, name in (("s", "standby"), ("M", "node_maintenance"), ("C", "cleanup"),
-                            ("W", "cluster_maintenance"))),
+                            ("W", "cluster_maintenance"), ("a", "add_remote"), ("g", "add_guest"),
+                            ("X", "remove_node"))),
         Binding("escape", "clear_filter", "Clear filter", show=False),
     ]
 
@@ -395,6 +401,13 @@ class MainScreen(Screen):
             return None
         return snap.node(self.selected_node)
 
+    def remote_target(self):
+        """The selected remote or guest node (not a bundle's), on the Nodes tab, or None."""
+        node = self.selected_node_obj() if self.active_tab == "nodes" else None
+        if node is None or str(node.kind) not in REMOTE_KINDS or node.bundle:
+            return None
+        return node
+
     def cleanup_target(self) -> tuple[str | None, str | None] | None:
         """(resource, node) the cleanup key would act on here, or None."""
         tab = self.active_tab
@@ -449,7 +462,11 @@ class MainScreen(Screen):
                 return self.active_tab == "nodes" and self.selected_node_obj() is not None
             if action == "cleanup":
                 return self.cleanup_target() is not None
+            if action == "remove_node":
+                return self.remote_target() is not None
             return True
+        if action == "diagnose":
+            return self.remote_target() is not None
         if action == "on_node":
             return self.active_tab == "resources"
         if action == "clear_filter":
@@ -612,6 +629,28 @@ class MainScreen(Screen):
         resource, node = target
         self.request_plan(actions.cleanup(resource, node))
 
+    def action_wizard(self, kind: str, **prefill) -> None:
+        """A wizard screen (tui.ui.screens.wizard): it builds and runs its plan itself."""
+        from tui.ui.screens.wizard import open_wizard
+
+        open_wizard(self.app, kind, **prefill)
+
+    def action_remove_node(self) -> None:
+        node = self.remote_target()
+        if node is None:
+            self.notify("select a remote or guest node in the Nodes pane first", severity="warning")
+            return
+        self.action_wizard(f"remove-{node.kind}", name=node.name)
+
+    def action_diagnose(self) -> None:
+        node = self.remote_target()
+        if node is None:
+            self.notify("select a remote or guest node in the Nodes pane first", severity="warning")
+            return
+        from tui.ui.screens.wizard import open_diagnosis
+
+        open_diagnosis(self.app, node.name)
+
     def action_cluster_maintenance(self, on: bool | None = None) -> None:
         snap = self.snapshot
         current = snap.summary.maintenance_mode if snap else False
@@ -629,6 +668,10 @@ class MainScreen(Screen):
         for name in ("cluster", "remote", "guest", "resources", "failures", "fencing",
                      "tickets", "bans", "log"):
             yield Entry(f"Show {name}", f"Go to the {name} pane", lambda n=name: self.action_show(n))
+        remote = self.remote_target()
+        if remote is not None:  # a read: offered in read-only mode too
+            yield Entry(f"Diagnose {remote.name}", "Why is it offline? (connection, port, daemon, key, logs)",
+                        self.action_diagnose)
         if self.facts.read_only:
             return
         node = self.selected_node_obj() if self.active_tab == "nodes" else None
@@ -646,6 +689,14 @@ class MainScreen(Screen):
             else:
                 yield Entry(f"Maintenance on for {name}", "Stop managing its resources",
                             lambda: self.action_node_maintenance(True))
+        yield Entry("Add a remote node…", "Wizard: pacemaker_remote on a new machine",
+                    lambda: self.action_wizard("add-remote"))
+        yield Entry("Add a guest node…", "Wizard: a VM or container resource becomes a node",
+                    lambda: self.action_wizard("add-guest"))
+        remote = self.remote_target()
+        if remote is not None:
+            yield Entry(f"Remove {remote.kind} node {remote.name}…", "Wizard: take it out of the cluster",
+                        self.action_remove_node)
         target = self.cleanup_target()
         if target is not None:
             resource, node_name = target
