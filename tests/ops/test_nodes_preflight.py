@@ -54,6 +54,8 @@ def healthy(host, argv, *, target_key=None, remoted=False):
         return 127, "", "firewall-cmd: not found\n"
     if argv[0] == "cat":
         return 1, "# nothing set\n", "cat: /etc/default/pacemaker: No such file or directory\n"
+    if argv[:3] == ("pcs", "pcsd", "status"):
+        return 0, "".join(f"  {name}: Online\n" for name in argv[3:]), ""
     if argv[0] == "pcs":
         return 0, "0.11.5\n", ""
     return 0, "", ""
@@ -186,3 +188,28 @@ async def test_x509_on_the_cluster_is_said_not_hidden():
         return healthy(host, argv)
     _, _, got = await outcomes_for(AddRemote(name="rn3", address="10.0.0.23"), tls)
     assert got["authkey-cluster"].level == "warn" and "X.509" in got["authkey-cluster"].observed
+
+
+async def test_pcs_must_know_every_cluster_node_not_only_the_target():
+    """pcs sends the new node to every cluster node's pcsd: one that is not authenticated is a
+    failing check for --method pcs (naming it, with the fix), and makes auto pick direct."""
+    from tui.ops.nodes.wizards import resolve_method
+
+    def node2_unknown(host, argv):
+        if argv[:3] == ("pcs", "pcsd", "status") and len(argv) > 4:
+            lines = "".join(f"  {n}: {'Unable to authenticate' if n == 'node2' else 'Online'}\n" for n in argv[3:])
+            return 2, lines, ""
+        return healthy(host, argv)
+
+    inp = AddRemote(name="rn3", address="10.0.0.23", method="pcs")
+    _, _, got = await outcomes_for(inp, node2_unknown)
+    check = got["pcs-cluster-known"]
+    assert check.level == "fail" and "node2: Unable to authenticate" in check.observed
+    assert "pcs host auth node1 node2" in check.fix
+    assert got["pcs-host-known"].level == "ok"
+    auto = AddRemote(name="rn3", address="10.0.0.23")
+    _, _, outcomes = await outcomes_for(auto, node2_unknown)
+    assert resolve_method(auto, FACTS, outcomes.values()) == "direct"
+    _, _, fine = await outcomes_for(auto, healthy)
+    assert fine["pcs-cluster-known"].level == "ok"
+    assert resolve_method(auto, FACTS, fine.values()) == "pcs"

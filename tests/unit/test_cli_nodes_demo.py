@@ -74,3 +74,18 @@ def test_every_wizard_runs_end_to_end_on_the_demo_by_each_method(capsys, tmp_pat
     assert f"({method}): done" in out
     assert any(verdict.split()[-1] in line and "[ok]" in line for line in out.splitlines()), out
     assert changes_recorded(tmp_path)
+
+
+def test_add_remote_options_become_meta_attributes_of_the_connection(capsys):
+    code, out, err = run_cli(capsys, "--demo", "plan", "add-remote", "rn3", "--method", "direct",
+                             "--option", "priority=10", "--option", "resource-stickiness=100")
+    assert code == 0, err
+    assert 'name="priority" value="10"' in out and 'name="resource-stickiness" value="100"' in out
+
+
+@pytest.mark.parametrize("option, words", [("priority", "needs a value"), ("port=1", "has its own field"),
+                                           ("remote-node=x", "guest node"), ("bad name=1", "names must be")])
+def test_a_bad_add_remote_option_is_refused_naming_it(capsys, tmp_path, option, words):
+    code, out, err = run_cli(capsys, "--demo", "plan", "add-remote", "rn3", "--option", option)
+    assert code == 2 and "--option" in err and words in err, err
+    assert changes_recorded(tmp_path) == []

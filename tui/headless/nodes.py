@@ -35,7 +35,7 @@ from tui.target import CIB_FILE, Target
 WIZARD_ACTIONS = ("add-remote", "add-guest", "remove-remote", "remove-guest")
 
 # input field -> how the command line spells it (errors name both)
-OPTION = {"name": "NAME", "resource": "RESOURCE", "address": "--addr", "port": "--port",
+OPTION = {"name": "NAME", "resource": "RESOURCE", "address": "--addr", "port": "--port", "options": "--option",
           "reconnect_interval": "--reconnect-interval", "connect_timeout": "--connect-timeout",
           "method": "--method"}
 
@@ -62,6 +62,8 @@ def add_wizard_arguments(action: Callable[[str, str], argparse.ArgumentParser], 
     p.add_argument("--port", default=None, metavar="N", help="pacemaker-remoted's TCP port (default 3121)")
     p.add_argument("--reconnect-interval", dest="reconnect_interval", default=None, metavar="D",
                    help="how long to wait before retrying a lost connection (60, 60s, 1m, PT1M)")
+    p.add_argument("--option", dest="options", action="append", default=None, metavar="NAME=VALUE",
+                   help="a meta attribute of the connection resource (again for more)")
     method(p)
     p = action("add-guest", "make a running primitive (a VM) a guest node")
     p.add_argument("name", metavar="NAME", help="the guest node's name (an XML id)")
@@ -85,7 +87,8 @@ def _fields(args: argparse.Namespace) -> dict[str, Any]:
     method = args.method or "auto"
     if args.action == "add-remote":
         fields = {"name": args.name, "address": args.address, "port": args.port,
-                  "reconnect_interval": args.reconnect_interval, "method": method}
+                  "reconnect_interval": args.reconnect_interval, "method": method,
+                  "options": _options(args.options)}
     elif args.action == "add-guest":
         fields = {"name": args.name, "resource": args.resource, "address": args.address, "port": args.port,
                   "connect_timeout": args.connect_timeout, "method": method}
@@ -93,6 +96,13 @@ def _fields(args: argparse.Namespace) -> dict[str, Any]:
         fields = {"name": args.name, "kind": args.action.removeprefix("remove-"), "method": method,
                   "remove_authkey": not args.keep_authkey}
     return {k: v for k, v in fields.items() if v is not None}
+
+
+def _options(words: list[str] | None) -> tuple[tuple[str, str], ...] | None:
+    """--option NAME=VALUE ...; a word without "=" stays a pair whose check names it."""
+    if not words:
+        return None
+    return tuple(tuple(word.split("=", 1)) if "=" in word else (word, None) for word in words)
 
 
 def input_type(action: str):

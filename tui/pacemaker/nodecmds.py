@@ -130,9 +130,10 @@ def pcs_version() -> Argv:
     return ("pcs", "--version")
 
 
-def pcs_host_known(name: str) -> Argv:
-    """Exit 0 when this node's pcsd is authenticated to `name` (pcs host auth was done)."""
-    return ("pcs", "pcsd", "status", name)
+def pcs_host_known(*names: str) -> Argv:
+    """Exit 0 when this node's pcsd is authenticated to every one of `names` (pcs host auth
+    was done); one `  NAME: Online|Offline|Unable to authenticate` line each."""
+    return ("pcs", "pcsd", "status", *names)
 
 
 # --- changes --------------------------------------------------------------------------------

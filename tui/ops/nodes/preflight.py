@@ -307,6 +307,21 @@ def check_pcs_known(name: str, target: str, level: str) -> CheckStep:
                      id="pcs-host-known")
 
 
+def check_pcs_knows_the_cluster(nodes: tuple[str, ...], level: str) -> CheckStep:
+    """pcs sends the new node's settings to every cluster node's pcsd: each must know it
+    (pcs itself checks only when it runs, half-way through)."""
+    def judge(result: CommandResult) -> Verdict:
+        text = result.stdout.decode("utf-8", "replace")
+        missing = [line.strip() for line in text.splitlines() if line.strip() and not line.strip().endswith(": Online")]
+        if result.ok and not missing:
+            return Verdict("ok", f"pcsd knows {', '.join(nodes)}")
+        return Verdict(level, "; ".join(missing) or _text(result),
+                       fix=f"pcs host auth {' '.join(nodes)} (it asks for the hacluster password; "
+                           "the console never handles it), or use the direct method")
+    return CheckStep("pcsd is authenticated to every cluster node", nodecmds.pcs_host_known(*nodes),
+                     judge=judge, id="pcs-cluster-known")
+
+
 def check_pcs_duration(value: str, level: str) -> CheckStep:
     def pcs_reads_the_timeout(ctx: dict) -> Verdict:
         ok = value.isdigit() or any(value.endswith(u) and value[:-len(u)].isdigit()
@@ -404,6 +419,8 @@ def _add_checks(inp: AddRemote | AddGuest, facts: ClusterFacts) -> list[CheckSte
         level = "fail" if method == "pcs" else "warn"
         steps.append(check_pcs(level))
         steps.append(check_pcs_known(inp.name, target, level))
+        if facts.cluster_nodes:
+            steps.append(check_pcs_knows_the_cluster(tuple(facts.cluster_nodes), level))
         if isinstance(inp, AddGuest) and inp.connect_timeout:
             steps.append(check_pcs_duration(inp.connect_timeout, level))
     return steps

@@ -141,6 +141,8 @@ def check_option(name, value) -> str | None:
         return f"{name} has its own field"
     if name.startswith("remote-"):
         return f"{name} makes a guest node, not a remote node"
+    if value is None:
+        return f"{name} needs a value: {name}=VALUE"
     if not isinstance(value, str) or len(value) > 1024:
         return f"the value of {name} must be text of at most 1024 characters"
     bad = next((ch for ch in value if ch.isspace() and ch != " " or not ch.isprintable()), None)

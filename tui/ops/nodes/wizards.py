@@ -61,6 +61,8 @@ def resolve_method(inp: Input, facts: ClusterFacts, outcomes: Iterable[CheckOutc
     if not outcomes:
         return "pcs" if facts.has_pcs else "direct"
     wanted = ["pcs-present", "pcs-host-known", "remoted-not-running"]
+    if _outcome(outcomes, "pcs-cluster-known") is not None:
+        wanted.append("pcs-cluster-known")
     if isinstance(inp, AddGuest) and inp.connect_timeout:
         wanted.append("pcs-duration")
     return "pcs" if all(_passed(outcomes, s) for s in wanted) else "direct"
