@@ -45,6 +45,8 @@ class ClusterFacts:
     bundle_replicas: tuple[str, ...] = ()
     has_pcs: bool | None = None  # None: not known
     bans: tuple[tuple[str, str, str], ...] = ()  # (constraint id, resource, node)
+    # every active resource instance, clone and group members included: (resource id, node)
+    placements: tuple[tuple[str, str], ...] = ()
 
     def __post_init__(self) -> None:
         # JSON gives lists and dicts back: keep the value hashable-ish and immutable in spirit
@@ -54,6 +56,7 @@ class ClusterFacts:
         object.__setattr__(self, "node_addresses", dict(self.node_addresses))
         object.__setattr__(self, "guest_resources", dict(self.guest_resources))
         object.__setattr__(self, "bans", tuple(tuple(b) for b in self.bans))
+        object.__setattr__(self, "placements", tuple(tuple(p) for p in self.placements))
         object.__setattr__(self, "primitives", tuple(
             p if isinstance(p, Primitive) else Primitive(p[0], p[1], tuple(p[2]), p[3]) for p in self.primitives))
 
@@ -72,8 +75,10 @@ class ClusterFacts:
         return next((p for p in self.primitives if p.id == rid), None)
 
     def running_on(self, node: str) -> tuple[str, ...]:
-        """The primitives active on `node`."""
-        return tuple(p.id for p in self.primitives if node in p.running_on)
+        """What is active on `node`: top-level primitives, and instances of clones, groups
+        and bundles too (a clone instance on a remote node stops when the node goes)."""
+        placed = [rid for rid, where in self.placements if where == node]
+        return _unique([*(p.id for p in self.primitives if node in p.running_on), *placed])
 
     def guest_container(self, guest: str) -> str | None:
         return next((vm for vm, name in self.guest_resources.items() if name == guest), None)
@@ -88,6 +93,7 @@ class ClusterFacts:
         data = dataclasses.asdict(self)
         data["primitives"] = [[p.id, p.agent, list(p.running_on), p.guest_of] for p in self.primitives]
         data["bans"] = [list(b) for b in self.bans]
+        data["placements"] = [list(p) for p in self.placements]
         for key, value in data.items():
             if isinstance(value, tuple):
                 data[key] = list(value)
@@ -116,6 +122,7 @@ def facts_from_snapshot(snapshot: Snapshot, *, cluster_addresses: Iterable[str] 
                 if n.kind is NodeKind.GUEST and n.container_resource}
     primitives: dict[str, Primitive] = {}
     ids: list[str] = []
+    placements: list[tuple[str, str]] = []
     for top in snapshot.resources:
         stack = [(top, False)]
         while stack:
@@ -123,6 +130,8 @@ def facts_from_snapshot(snapshot: Snapshot, *, cluster_addresses: Iterable[str] 
             ids.append(res.id)
             collective = res.kind in (ResourceKind.CLONE, ResourceKind.BUNDLE, ResourceKind.REPLICA)
             stack.extend((child, inside_collective or collective) for child in res.children)
+            if res.kind is ResourceKind.PRIMITIVE and not res.implicit and res.active:
+                placements.extend((res.id, node) for node in res.nodes)
             if res.kind is ResourceKind.PRIMITIVE and not res.implicit and not inside_collective:
                 if res.id not in primitives:
                     primitives[res.id] = Primitive(res.id, res.agent, tuple(res.nodes), guest_of.get(res.id))
@@ -141,4 +150,9 @@ def facts_from_snapshot(snapshot: Snapshot, *, cluster_addresses: Iterable[str] 
         bundle_replicas=of(NodeKind.BUNDLE),
         has_pcs=has_pcs,
         bans=tuple((b.id, b.resource, b.node) for b in snapshot.bans),
+        placements=_unique_pairs(placements),
     )
+
+
+def _unique_pairs(pairs: Iterable[tuple[str, str]]) -> tuple[tuple[str, str], ...]:
+    return tuple(dict.fromkeys(pairs))
