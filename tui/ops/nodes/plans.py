@@ -369,16 +369,19 @@ def remove_remote(*, name: str, kind: str = "remote", method: str, remove_authke
                   authkey_target: str = nodecmds.AUTHKEY) -> Plan:
     method, known = _method(method), _facts(facts)
     target = known.node_addresses.get(name) or name
-    steps: list = []
+    # the connection stops first, whichever method: pcs 0.11 stops pacemaker_remote before
+    # it changes the CIB, and a daemon gone under a running connection is a failed action
+    steps: list = [
+        RunStep(f"Stop the connection resource {name}", nodecmds.stop_resource(name),
+                undo=nodecmds.delete_meta(name, "target-role"), id="stop-connection"),
+        _wait(f"Wait until the connection {name} is stopped", connection_stopped(name), "wait-stopped"),
+    ]
     if method == "pcs":
         steps.append(RunStep(f"pcs: remove remote node {name} (pcs also stops pacemaker_remote there and deletes its "
                              "authkey)", nodecmds.pcs_remove_remote(name), id="pcs-remove-remote"))
         steps.append(_forget(name))
     else:
         steps += [
-            RunStep(f"Stop the connection resource {name}", nodecmds.stop_resource(name),
-                    undo=nodecmds.delete_meta(name, "target-role"), id="stop-connection"),
-            _wait(f"Wait until the connection {name} is stopped", connection_stopped(name), "wait-stopped"),
             RunStep(f"Delete the connection resource {name}", nodecmds.delete_resource(name),
                     done=Probe(nodecmds.cib_id_taken(name), holds=lambda r: r.exit_status in NOT_FOUND,
                                says=f"the CIB has no {name}"), id="delete-connection"),
