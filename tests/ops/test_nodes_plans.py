@@ -218,3 +218,15 @@ def test_preflight_plans_only_read():
         plan = WIZARDS[kind].preflight(inp, FACTS)
         assert not plan.mutates and plan.steps and all(isinstance(s, CheckStep) for s in plan.steps)
         assert plan.steps[0].id == "inputs"
+
+
+@pytest.mark.parametrize("method", ["pcs", "direct"])
+def test_remove_remote_stops_the_connection_before_anything_touches_the_daemon(method):
+    """Measured in the lab: pacemaker_remote stopped under a running connection is a failed
+    action and ~75 s of settling; pcs 0.11 stops the daemon first, so the plan stops and
+    waits for the connection itself, whichever method."""
+    plan = plans.remove_remote(name="rn1", method=method, facts=None)
+    ids = [s.id for s in plan.steps]
+    assert ids[:2] == ["stop-connection", "wait-stopped"]
+    daemon = next(i for i, s in enumerate(plan.steps) if s.id in ("stop-remoted", "pcs-remove-remote"))
+    assert daemon > ids.index("wait-stopped")
