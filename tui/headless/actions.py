@@ -119,22 +119,30 @@ async def _plan_or_apply(verb: str, args: argparse.Namespace, target: Target, pl
         print(plan.describe(default_host=None if target.kind == CIB_FILE else session.action_host), flush=True)
         if not apply:
             return ExitCode.OK
-        if not args.yes and input("Run these commands? [y/N] ").strip().lower() not in ("y", "yes"):
-            print("nothing ran")
-            return ExitCode.OK
-        try:
-            result = await session.apply(plan, listeners=(progress(plan),))
-        except ReadOnlyError as exc:
-            print(f"pcmk-console apply: refused: {one_line(exc)}", file=sys.stderr)
-            return ExitCode.READ_ONLY
-        report(result)
-        if result.undo_offered and not args.yes and sys.stdin.isatty():
-            # asked only at a terminal: --yes never undoes on its own
-            if input(f"Undo the {len(result.undo_offered)} step(s) done, newest first? [y/N] ").strip().lower() in ("y", "yes"):
-                undone = await session.undo(result, listeners=(progress(plan),))
-                print(one_line(f"{plan.title}: {undone.state}"))
+        return await confirm_and_run("pcmk-console apply", session, plan, yes=args.yes)
     finally:
         await session.close()
+
+
+async def confirm_and_run(prefix: str, session, plan: Plan, *, yes: bool, after=None) -> int:
+    """Ask (unless yes), run the plan journalled with its progress on stdout, say what was
+    and was not done, call `after(result)` (a wizard's diagnosis), then offer the undo of
+    the done steps, at a terminal only (--yes never undoes on its own). The exit code."""
+    if not yes and input("Run these commands? [y/N] ").strip().lower() not in ("y", "yes"):
+        print("nothing ran")
+        return ExitCode.OK
+    try:
+        result = await session.apply(plan, listeners=(progress(plan),))
+    except ReadOnlyError as exc:
+        print(f"{prefix}: refused: {one_line(exc)}", file=sys.stderr)
+        return ExitCode.READ_ONLY
+    report(result)
+    if after is not None:
+        await after(result)
+    if result.undo_offered and not yes and sys.stdin.isatty():
+        if input(f"Undo the {len(result.undo_offered)} step(s) done, newest first? [y/N] ").strip().lower() in ("y", "yes"):
+            undone = await session.undo(result, listeners=(progress(plan),))
+            print(one_line(f"{plan.title}: {undone.state}"))
     return ExitCode.OK if result.ok else ExitCode.FAILED
 
 

@@ -29,7 +29,6 @@ from typing import Any, Callable
 
 from tui.exitcodes import ExitCode
 from tui.plaintext import is_utf8_text, one_line
-from tui.remote.transport import ReadOnlyError
 from tui.target import CIB_FILE, Target
 
 WIZARD_ACTIONS = ("add-remote", "add-guest", "remove-remote", "remove-guest")
@@ -287,25 +286,14 @@ def make_plan(wizard, inp, facts, method: str, outcomes):
 
 
 async def _apply(prefix: str, args: argparse.Namespace, session, wizard, inp, plan) -> int:
-    from tui.headless.actions import progress, report
+    from tui.headless.actions import confirm_and_run
 
-    if not args.yes and input("Run these commands? [y/N] ").strip().lower() not in ("y", "yes"):
-        print("nothing ran")
-        return ExitCode.OK
-    try:
-        result = await session.apply(plan, listeners=(progress(plan),))
-    except ReadOnlyError as exc:
-        print(f"{prefix}: refused: {one_line(exc)}", file=sys.stderr)
-        return ExitCode.READ_ONLY
-    report(result)
-    failed = result.failed
-    if failed is not None and _is_verification(failed.step) and args.action.startswith("add-"):
-        await print_diagnosis(session, inp.name)
-    if result.undo_offered and not args.yes and sys.stdin.isatty():
-        if input(f"Undo the {len(result.undo_offered)} step(s) done, newest first? [y/N] ").strip().lower() in ("y", "yes"):
-            undone = await session.undo(result, listeners=(progress(plan),))
-            print(one_line(f"{plan.title}: {undone.state}"))
-    return ExitCode.OK if result.ok else ExitCode.FAILED
+    async def diagnose_a_failed_verification(result) -> None:
+        failed = result.failed
+        if failed is not None and _is_verification(failed.step) and args.action.startswith("add-"):
+            await print_diagnosis(session, inp.name)
+
+    return await confirm_and_run(prefix, session, plan, yes=args.yes, after=diagnose_a_failed_verification)
 
 
 def _is_verification(step) -> bool:
