@@ -213,3 +213,24 @@ async def test_pcs_must_know_every_cluster_node_not_only_the_target():
     _, _, fine = await outcomes_for(auto, healthy)
     assert fine["pcs-cluster-known"].level == "ok"
     assert resolve_method(auto, FACTS, fine.values()) == "pcs"
+
+
+async def test_the_guest_vm_is_asked_for_live_so_a_retry_sees_it_started():
+    """The snapshot the wizard opened with may predate the VM's start: the check asks
+    crm_resource --locate each time it runs (its words: stdout when running, stderr when not,
+    exit 0 both)."""
+    answers = iter([(0, "", "resource vm is NOT running\n"), (0, "resource vm is running on: node2\n", "")])
+
+    def vm(host, argv):
+        if argv[:1] == ("crm_resource",) and "--locate" in argv:
+            return next(answers)
+        return healthy(host, argv)
+
+    inp = AddGuest(name="gn9", resource="vm", address="10.0.0.23")
+    plan = preflight(inp, FACTS)
+    pool = ScriptedPool(vm)
+    only = Plan(plan.title, tuple(s for s in plan.steps if s.id == "guest-running"))
+    first = {o.step_id: o for o in await run_checks(only, pool, default_host="node1")}["guest-running"]
+    assert first.level == "fail" and "not running" in first.observed and "target-role" in first.fix
+    again = {o.step_id: o for o in await run_checks(only, pool, default_host="node1")}["guest-running"]
+    assert again.level == "ok" and "node2" in again.observed

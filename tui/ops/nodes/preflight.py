@@ -427,14 +427,24 @@ def _add_checks(inp: AddRemote | AddGuest, facts: ClusterFacts) -> list[CheckSte
 
 
 def _guest_running(inp: AddGuest, facts: ClusterFacts) -> CheckStep:
-    def guest_is_running(ctx: dict) -> Verdict:
-        prim = facts.primitive(inp.resource)
-        if prim is not None and prim.running_on:
-            return Verdict("ok", f"{inp.resource} runs on {', '.join(prim.running_on)}")
-        return Verdict("fail", f"{inp.resource} is not running: the guest must run to receive the key",
-                       fix=f"start it: crm_resource --resource {inp.resource} --meta --set-parameter target-role "
-                           "--parameter-value Started")
-    return CheckStep(f"{inp.resource} is running", guest_is_running, id="guest-running")
+    """Asked of the cluster now, not of the snapshot the wizard opened with: a VM started
+    meanwhile passes when the check is retried."""
+    fix = (f"start it: crm_resource --resource {inp.resource} --meta --set-parameter target-role "
+           "--parameter-value Started")
+
+    def judge(result: CommandResult) -> Verdict:
+        # crm_resource --locate: "resource R is running on: NODE" per instance (stdout);
+        # "resource R is NOT running" goes to stderr, and the exit status is 0 either way
+        text = result.stdout.decode("utf-8", "replace")
+        where = [line.split("is running on:", 1)[1].split()[0] for line in text.splitlines()
+                 if "is running on:" in line and line.split("is running on:", 1)[1].split()]
+        if result.ok and where:
+            return Verdict("ok", f"{inp.resource} runs on {', '.join(where)}")
+        if result.ok or "NOT running" in result.stderr.decode("utf-8", "replace"):
+            return Verdict("fail", f"{inp.resource} is not running: the guest must run to receive the key", fix=fix)
+        return Verdict("fail", f"cannot tell whether {inp.resource} runs: {_text(result)}", fix=fix)
+    return CheckStep(f"{inp.resource} is running", nodecmds.resource_state(inp.resource), judge=judge,
+                     id="guest-running")
 
 
 def _remove_checks(inp: RemoveNode, facts: ClusterFacts) -> list[CheckStep]:
