@@ -39,3 +39,12 @@ async def applied(app: PcmkConsoleApp, pilot, count: int = 1) -> None:
     """Wait until `count` plans have finished (run or refused) since the app started."""
     await until(pilot, lambda: app.plans_finished >= count)
     await pilot.pause()
+
+
+async def without_toasts(app: PcmkConsoleApp, pilot) -> None:
+    """Clear the notifications and wait until no toast is left on the screen: the toast rack
+    redraws through its own queue, later than one pause under load (a snapshot taken
+    before would show them)."""
+    app.clear_notifications()
+    await until(pilot, lambda: not app.screen.query("Toast"))
+    await pilot.pause()

@@ -6,7 +6,7 @@ Regenerate after an intended change with
 
 from __future__ import annotations
 
-from tests.ui.helpers import first_refresh, make_app, until
+from tests.ui.helpers import first_refresh, make_app, until, without_toasts
 from tests.ui.plan_session import ScriptedSession, three_steps
 from tui.ui.screens.undo import UndoOffer
 
@@ -24,7 +24,6 @@ def test_undo_offer_dialog(snap_compare):
         # dialog opened; the picture is of the settled screen
         progress = app._main().query_one("#plan-progress")
         await until(pilot, lambda: not progress.display)
-        app.clear_notifications()
-        await pilot.pause()
+        await without_toasts(app, pilot)  # the failed run's, "refreshing…" too
 
     assert snap_compare(app, terminal_size=(120, 36), run_before=run_before)

@@ -14,7 +14,7 @@ import time
 
 import pytest
 
-from tests.ui.helpers import first_refresh, make_app
+from tests.ui.helpers import first_refresh, make_app, without_toasts
 from tests.ui.helpers import until as _until
 from tests.ui.test_hostile_ui import screen_text
 from tests.ui.sample import FakeConfig, frozen_clock
@@ -268,7 +268,6 @@ def test_demo_diagnosis_screen(snap_compare, tmp_path):
         open_diagnosis(app, "rn1")
         await until(pilot, lambda: app.screen.query(DiagnosisView)
                     and app.screen.query_one(DiagnosisView).diagnosis is not None, timeout=20)
-        app.clear_notifications()
-        await pilot.pause()
+        await without_toasts(app, pilot)
 
     assert snap_compare(demo_app(tmp_path), terminal_size=SIZE, run_before=run_before)

@@ -15,7 +15,7 @@ import asyncio
 
 import pytest
 
-from tests.ui.helpers import first_refresh, make_app, until
+from tests.ui.helpers import first_refresh, make_app, until, without_toasts
 from tests.ui.plan_session import ScriptedSession
 from tests.ui.test_wizard_screens import fake_diagnosis, without_file_write
 from tests.ui.wizard_fakes import FakeNodes
@@ -116,8 +116,7 @@ def test_run_page_mid_step(snap_compare, fake):
         await pilot.press("y")
         await until(pilot, lambda: screen.stage == "run" and screen.query(RunProgress)
                     and screen.query_one(RunProgress).states.get("create") == "running")
-        pilot.app.clear_notifications()
-        await pilot.pause()
+        await without_toasts(pilot.app, pilot)
 
     assert snap_compare(make_app(scripted), terminal_size=SIZE, run_before=run_before)
 
@@ -128,7 +127,6 @@ def test_result_page_with_the_diagnosis(snap_compare, fake):
         await pilot.press("y")
         await until(pilot, lambda: screen.stage == "result"
                     and screen.query_one("#result-diagnosis", DiagnosisView).diagnosis is not None, timeout=10)
-        pilot.app.clear_notifications()
-        await pilot.pause()
+        await without_toasts(pilot.app, pilot)
 
     assert snap_compare(make_app(session()), terminal_size=SIZE, run_before=run_before)
