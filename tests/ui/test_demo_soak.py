@@ -113,6 +113,7 @@ async def test_banners_changing_faster_than_widgets_are_removed():
     async with app.run_test(size=(120, 40)) as pilot:
         await until(pilot, lambda: app.refresh_count > 0)
         app.action_pause(True)  # a live refresh in between would show the sample's own banners
+        app.ticker.pause()  # and so would the once-a-second status render (it redraws the bar)
         await pilot.pause(0.5)  # one already under way lands now
         refreshes = app.refresh_count
         bar = app._main().query_one("#banners", BannerBar)

@@ -157,7 +157,7 @@ class PcmkConsoleApp(App):
         log = getattr(self.session, "log", None)
         if log is not None:
             self._unsubscribe = log.subscribe(self._log_event)
-        self.set_interval(1.0, self._tick)
+        self.ticker = self.set_interval(1.0, self._tick)  # the freshness words, every second
         self.set_interval(0.2, self._spin)
         self.refresh_loop()
 
