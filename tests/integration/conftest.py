@@ -1,2 +1,2 @@
 # The real-Pacemaker lab fixtures (tests/lab): one lab per version per test session.
-from tests.lab.fixtures import lab, lab3  # noqa: F401
+from tests.lab.fixtures import anylab, lab, lab3  # noqa: F401

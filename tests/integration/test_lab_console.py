@@ -16,6 +16,7 @@ import time
 import pytest
 
 from tests.lab.crmmon import is_lost_connection
+from tests.lab.fixtures import VERSIONS
 from tui.config import load_config
 from tui.pacemaker.model import Snapshot
 from tui.remote.actionlog import ActionLog
@@ -23,21 +24,12 @@ from tui.session import build_session
 
 pytestmark = pytest.mark.lab
 
-VERSIONS = {"lab": "2.1.5", "lab3": "3.0.0"}
-
 
 def console(lab, *args, tmp_path, timeout=120):
     env = dict(os.environ, PCMK_CONSOLE_STATE_DIR=str(tmp_path / "state"), XDG_CONFIG_HOME=str(tmp_path / "cfg"))
     env.pop("CIB_file", None)
     return subprocess.run([sys.executable, "-m", "tui.cli", "--config", str(lab.config_path), *args],
                           capture_output=True, text=True, env=env, timeout=timeout, stdin=subprocess.DEVNULL)
-
-
-@pytest.fixture(params=sorted(VERSIONS))
-def anylab(request):
-    lab = request.getfixturevalue(request.param)
-    lab.ensure_healthy()
-    return lab
 
 
 def test_status_json_over_ssh_shows_each_kind_with_its_connection(anylab, tmp_path, request):

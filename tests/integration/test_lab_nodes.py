@@ -13,6 +13,7 @@ import time
 import pytest
 from lxml import etree
 
+from tests.lab.fixtures import VERSIONS
 from tests.lab.lab import BREAKS, BROKEN_PORT, Lab
 from tests.lab.proc import wait_for
 from tui.config import load_config, parse_config
@@ -23,15 +24,6 @@ from tui.remote.transport import TransportError
 from tui.session import build_session
 
 pytestmark = pytest.mark.lab
-
-VERSIONS = {"lab": "2.1.5", "lab3": "3.0.0"}
-
-
-@pytest.fixture(params=sorted(VERSIONS))
-def anylab(request) -> Lab:
-    lab = request.getfixturevalue(request.param)
-    lab.ensure_healthy()
-    return lab
 
 
 @pytest.fixture

@@ -17,9 +17,9 @@ import time
 import pytest
 from lxml import etree
 
+from tests.lab.fixtures import VERSIONS
 from tests.lab.lab import BREAKS, Lab
 
-VERSIONS = {"lab": "2.1.5", "lab3": "3.0.0"}
 WIZARD_KINDS = {"add-remote", "add-guest", "remove-remote", "remove-guest"}
 
 
@@ -43,13 +43,6 @@ def _not_ready() -> str | None:
 NOT_READY = _not_ready()
 pytestmark = [pytest.mark.lab, pytest.mark.skipif(NOT_READY is not None,
                                                   reason=NOT_READY or "")]
-
-
-@pytest.fixture(params=sorted(VERSIONS))
-def anylab(request) -> Lab:
-    lab = request.getfixturevalue(request.param)
-    lab.ensure_healthy()
-    return lab
 
 
 @pytest.fixture

@@ -1,1 +1,1 @@
-from tests.lab.fixtures import lab, lab3  # noqa: F401  (session fixtures for tests/lab/)
+from tests.lab.fixtures import anylab, lab, lab3  # noqa: F401  (session fixtures for tests/lab/)

@@ -105,3 +105,15 @@ def lab() -> Iterator[Lab]:
 def lab3() -> Iterator[Lab]:
     """The same lab with Pacemaker 3.0.0 from a cached Debian 13 root filesystem."""
     yield from _session_lab("3")
+
+
+# the lab fixtures by name -> the Pacemaker release each runs
+VERSIONS = {"lab": "2.1.5", "lab3": "3.0.0"}
+
+
+@pytest.fixture(params=sorted(VERSIONS))
+def anylab(request) -> Lab:
+    """The test once per lab (2.1.5 and 3.0.0), each made healthy again first."""
+    lab = request.getfixturevalue(request.param)
+    lab.ensure_healthy()
+    return lab

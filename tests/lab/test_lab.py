@@ -8,18 +8,10 @@ import subprocess
 import pytest
 
 from tests.lab.crmmon import Status, is_lost_connection
+from tests.lab.fixtures import VERSIONS
 from tests.lab.lab import Lab
 
 pytestmark = pytest.mark.lab
-
-VERSIONS = {"lab": "2.1.5", "lab3": "3.0.0"}
-
-
-@pytest.fixture(params=sorted(VERSIONS))
-def anylab(request) -> Lab:
-    lab = request.getfixturevalue(request.param)
-    lab.ensure_healthy()
-    return lab
 
 
 def _dc_version(st: Status) -> str:
