@@ -225,3 +225,82 @@ def simulate_change(change: Argv) -> Argv:
     if not change:
         raise ValueError("simulate_change needs the change's argv")
     return ("sh", "-c", SIMULATE_SCRIPT, "simulate-change", *change)
+
+
+# --- X.509 for remote connections (tui.ops.certs) -------------------------------------------
+# Pacemaker >= 3.0.0 reads PCMK_ca_file, PCMK_cert_file, PCMK_key_file (all three, or it stays
+# on PSK) and PCMK_crl_file at daemon start. Private keys are made on their node and never
+# leave it: only a CSR, a public key or a certificate is read back.
+
+CLUSTER_UNIT = "pacemaker"
+TLS_DIR = "/etc/pacemaker/tls"  # root:haclient 0750: pacemaker-controld (hacluster) reads in it
+TLS_VARIABLES = ("PCMK_ca_file", "PCMK_cert_file", "PCMK_key_file", "PCMK_crl_file")
+VERSION_PROGRAMS = {"cluster": "pacemakerd", "remote": "pacemaker-remoted", "guest": "pacemaker-remoted"}
+# the daemons whose environment proves the switch: the one holding the connection on each side
+TLS_DAEMONS = {"cluster": "pacemaker-controld", "remote": "pacemaker-remoted", "guest": "pacemaker-remoted"}
+
+
+def pacemaker_version(kind: str) -> Argv:
+    """`Pacemaker 3.0.0` on its first line: pacemakerd on a cluster node, pacemaker-remoted
+    on a remote or guest node (each is what its package installs)."""
+    return (VERSION_PROGRAMS[kind], "--version")
+
+
+def openssl_present() -> Argv:
+    return ("openssl", "version")
+
+
+def make_tls_dir(path: str = TLS_DIR) -> Argv:
+    return ("install", "-d", "-m", "0750", "-o", "root", "-g", "haclient", path)
+
+
+def generate_key(path: str) -> Argv:
+    """A new EC P-256 private key on the node, written 0600 by openssl itself (never shown)."""
+    return ("openssl", "genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256", "-out", path)
+
+
+def key_access(path: str, owner: str = "root", group: str = "haclient", mode: int = 0o640) -> tuple[Argv, Argv]:
+    """chown then chmod: what the daemon that reads the key needs (hacluster reads through
+    haclient on cluster nodes; pacemaker-remoted runs as root)."""
+    return ("chown", f"{owner}:{group}", path), ("chmod", f"{mode:04o}", path)
+
+
+def make_csr(key_path: str, common_name: str) -> Argv:
+    """A PEM certificate request for the key, on stdout (the console signs it)."""
+    if not common_name or "/" in common_name or "\\" in common_name or "=" in common_name:
+        raise ValueError(f"not usable as a certificate's common name: {common_name!r}")
+    return ("openssl", "req", "-new", "-key", key_path, "-subj", f"/CN={common_name}")
+
+
+def public_key(key_path: str) -> Argv:
+    """The key's public half, PEM on stdout: compared with a certificate's, the key stays."""
+    return ("openssl", "pkey", "-in", key_path, "-pubout")
+
+
+def stat_files(*paths: str) -> Argv:
+    """`OWNER:GROUP:MODE PATH` per line, for the daemon-can-read checks."""
+    return ("stat", "-c", "%U:%G:%a %n", *paths)
+
+
+def restart(unit: str) -> Argv:
+    return ("systemctl", "restart", unit)
+
+
+ENVIRON_SCRIPT = ('pid=$(pgrep -o -x "$1") || exit 3; '
+                  'tr "\\0" "\\n" < "/proc/$pid/environ" | grep -E "^PCMK_(ca|cert|key|crl)_file=" || true')
+
+
+def daemon_tls_environ(process: str) -> Argv:
+    """The PCMK_*_file variables a running daemon started with (its /proc/PID/environ,
+    filtered on the node so nothing else leaves it): evidence of what it uses. Exit 3 when
+    it does not run."""
+    return ("sh", "-c", ENVIRON_SCRIPT, "tls-environ", process[:COMM_LENGTH])
+
+
+def cleanup_resource(resource: str) -> Argv:
+    """Forget a resource's failures (a connection that failed while the sides disagreed)."""
+    return ("crm_resource", "--cleanup", "--resource", _id(resource))
+
+
+def move_file(source: str, target: str) -> Argv:
+    return ("mv", "-f", source, target)
