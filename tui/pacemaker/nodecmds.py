@@ -304,3 +304,11 @@ def cleanup_resource(resource: str) -> Argv:
 
 def move_file(source: str, target: str) -> Argv:
     return ("mv", "-f", source, target)
+
+
+def node_in_maintenance(name: str) -> Argv:
+    """Exit 0 once the DC's transition has marked NAME's node_state in maintenance. Restart
+    pacemaker_remote only after this holds: measured in the lab (3.0.0), a restart sooner
+    finds the controller still ACKing its shutdown request and then waiting for resources
+    maintenance mode never stops (60 s in the lab, systemd's 30 min TimeoutStopSec on a host)."""
+    return ("cibadmin", "--query", "--xpath", f"//node_state[@uname=\"{_id(name)}\"][@node_in_maintenance=\"1\"]")
