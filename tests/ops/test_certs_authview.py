@@ -20,6 +20,7 @@ from tui.ops.certs.authview import (
     auth_settings,
     collect_auth,
     findings,
+    node_json,
     summarize,
     to_json,
 )
@@ -174,7 +175,7 @@ async def test_every_node_psk_with_the_same_key(sim):
     for n in nodes:
         assert (n.mode, n.reachable, n.problems, n.cert) == ("psk", True, (), None), n
         assert n.authkey_sha256 == digest and n.authkey_path == AUTHKEY
-        assert n.version == "2.1.5" and n.version_ok is False
+        assert n.version == "3.0.0" and n.version_ok is True  # each node's own pacemakerd --version
     assert by_name(nodes)["gn1"].kind == "guest" and by_name(nodes)["rn1"].kind == "remote"
     assert summarize(nodes, now=NOW) == ()
     # reads only, each node asked directly, the key never read (only hashed)
@@ -229,7 +230,10 @@ async def test_x509_on_a_host_gives_its_certificate_facts(sim, certs):
 
 async def test_on_pacemaker_2_the_variables_are_ignored(sim, certs):
     install_x509(sim, "rn1", certs)
-    n = by_name(await sim.collect())["rn1"]  # the simulator runs 2.1.5
+    for host in ("node1", "node2", "node3", "rn1", "rn2", "gn1", "gn2"):
+        sim.state.host(host).version = "2.1.5"  # each node says so itself (pacemaker-remoted --version)
+    n = by_name(await sim.collect())["rn1"]
+    assert n.version == "2.1.5"
     assert n.mode == "psk" and n.settings.mode == "x509" and n.cert is None
     assert n.problems == ("Pacemaker 2.1.5 ignores PCMK_ca_file, PCMK_cert_file, PCMK_key_file: "
                           "PSK is in effect (X.509 needs 3.0.0)",)
@@ -432,3 +436,13 @@ async def test_hostile_paths_and_certificates_stay_one_line(value, certs):
         assert "\n" not in p and "\x1b" not in p and len(p) < 1000
     assert json.dumps(to_json(nodes, now=NOW), ensure_ascii=True).isascii()
     assert all("\n" not in f.text and "\x1b" not in f.text for f in findings(nodes, now=NOW))
+
+
+async def test_the_version_is_each_nodes_own(sim):
+    sim.state.host("rn2").version = "2.1.9"
+    nodes = by_name(await sim.collect("3.0.0"))
+    assert nodes["rn2"].version == "2.1.9" and nodes["rn2"].version_ok is False
+    assert nodes["node1"].version == "3.0.0" and nodes["node1"].version_ok is True
+    assert node_json(nodes["rn2"])["pacemaker_version"] == "2.1.9"
+    asked = {(h, argv) for h, argv, *_ in sim.calls if argv[-1:] == ("--version",)}
+    assert ("rn2", ("pacemaker-remoted", "--version")) in asked and ("node1", ("pacemakerd", "--version")) in asked

@@ -365,3 +365,41 @@ def test_hostile_certificate_subjects_render_safely(p, value):
         assert is_safe(problem.message) and is_safe(problem.render())
     facts = pki.cert_facts(cert)
     assert is_safe(one_line(facts.subject)) and is_safe(one_line(facts.issuer))
+
+
+# --- the key's public half in place of the key (read on the node: the key never leaves it) --
+
+def public_half(key) -> bytes:
+    from cryptography.hazmat.primitives import serialization
+    return pki.load_private_key(key).public_key().public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+
+
+def test_a_public_key_is_accepted_in_place_of_the_private_key(p):
+    assert check(**p.files(key_pem=public_half(p.keys["rn1"])), key_owner="root", key_group="haclient",
+                 key_mode=0o640) == []
+    rsa_key = pki.make_key("rsa")
+    cert = p.sign("rn1", key=rsa_key)
+    assert check(ca_pem=p.ca, cert_pem=cert, key_pem=public_half(rsa_key)) == []
+
+
+def test_a_public_key_of_another_key_is_still_a_mismatch(p):
+    problem = only(check(**p.files(key_pem=public_half(p.keys["n1"]))), KEY)
+    assert problem.message.startswith("does not match the certificate")
+
+
+def test_a_broken_public_key_is_named(p):
+    broken = b"-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----\n"
+    assert only(check(**p.files(key_pem=broken)), KEY).message == "gave a public key that does not parse"
+
+
+def test_with_the_public_half_every_other_failure_is_still_caught(p):
+    pub = public_half(p.keys["rn1"])
+    expired = p.sign("rn1", days=30, now=T0)
+    assert "expired" in only(check(**p.files(cert_pem=expired, key_pem=pub)), CERTIFICATE).message
+    other = p.sign("rn1", ca=p.other_ca, ca_key=p.other_key)
+    assert only(check(**p.files(cert_pem=other, key_pem=pub)), CERTIFICATE).file == CERTIFICATE
+    problem = only(check(**p.files(key_pem=pub), key_owner="root", key_group="root", key_mode=0o600), KEY)
+    assert problem.message.startswith("is not readable by hacluster (root:root 0600)")
+    crl = pki.make_crl(p.ca, p.ca_key, [pki.load_certificate(p.certs["rn1"]).serial_number], now=NOW)
+    assert "revoke" in only(check(**p.files(key_pem=pub, crl_pem=crl)), CRL).message

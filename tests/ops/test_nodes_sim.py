@@ -295,7 +295,7 @@ async def test_a_cancelled_run_resumes_from_its_journal(tmp_path):
 
 def test_facts_from_the_demo_snapshot():
     facts = Sim().facts()
-    assert facts.version == "2.1.5" and set(facts.cluster_nodes) == {"node1", "node2", "node3"}
+    assert facts.version == "3.0.0" and set(facts.cluster_nodes) == {"node1", "node2", "node3"}
     assert {"rn1", "rn2"} <= set(facts.remote_nodes) and {"gn1", "gn2"} <= set(facts.guest_nodes)
     assert facts.node_addresses["rn1"] == "10.20.0.21" and facts.guest_resources["vm-gn1"] == "gn1"
     assert set(facts.bundle_replicas) == {"httpd-bundle-0", "httpd-bundle-1"}

@@ -10,6 +10,11 @@ StepFinished. The first failure stops the plan; PlanFinished states what was don
 was not and which done steps can be undone (newest first). Every command carries the run id
 and the step id into the action log; probes are reads (not actions: they stay out of it).
 
+The run context (PlanResult.context) holds what steps hand on: a LocalStep's output (a
+Described value's detail becomes its step's detail), a RunStep's stdout under its `output`,
+and for the steps' functions READ (a read through the pool with the run and step ids) and
+TASKS (background tasks, cancelled when the run ends however it ends).
+
 Cancel (the `cancel` event) between steps stops before the next one; inside a step it
 cancels the pool task, which kills the remote process group. A step's timeout kills a hung
 command the same way. Read-only mode refuses a mutating plan before anything runs.
@@ -42,6 +47,7 @@ from tui.ops.events import (
 from tui.ops.plan import (
     CheckStep,
     Content,
+    Described,
     EnvFileStep,
     LocalStep,
     Plan,
@@ -57,6 +63,14 @@ from tui.remote.secret import Secret
 from tui.remote.transport import CommandResult, ReadOnlyError, TransportError
 
 Listener = Callable[[Event], Any]
+
+# run-context keys the engine fills for the steps' functions (LocalStep, probe and check fns):
+# READ: `async read(host, argv, timeout) -> CommandResult`, a read through the pool carrying
+#       the run id and the id of the step that looked it up (host None: the default host);
+# TASKS: a list where a step may put asyncio tasks that outlive it (a watch): the engine
+#       cancels and awaits every one when the run ends, however it ends.
+READ = "engine:read"
+TASKS = "engine:tasks"
 
 
 # --- results ------------------------------------------------------------------------------------
@@ -314,9 +328,12 @@ class _StepRun:
             return await self.env_step(step)
         if isinstance(step, LocalStep):
             value = await _call(step.run, self.context)
+            detail = None
+            if isinstance(value, Described):
+                value, detail = value.value, value.detail
             if step.output:
                 self.context[step.output] = value
-            return self.outcome("run")
+            return self.outcome("run", detail=detail)
         if isinstance(step, ReadSecretStep):
             result = await self.must(files.cat(step.path), "read", read=True)
             self.context[step.output] = Secret(result.stdout, f"{step.path} on {self.host}")
@@ -333,8 +350,10 @@ class _StepRun:
     async def run_step(self, step: RunStep) -> StepOutcome:
         if step.precondition:
             await self.must(step.precondition, "precondition", read=True)
-        await self.must(step.argv, "run", mutates=step.mutates, stdin=self.content(step.stdin),
-                        show=True)
+        result = await self.must(step.argv, "run", mutates=step.mutates, stdin=self.content(step.stdin),
+                                 show=True)
+        if step.output:
+            self.context[step.output] = result.stdout
         if step.verify:
             await self.must(step.verify, "verify", read=True)
         return self.outcome("verify" if step.verify else "run", undo=step.undo)
@@ -473,6 +492,33 @@ async def run_plan(
     skip = dict(skip or {})
     context = {} if context is None else context
     emit = _Emitter(listeners)
+    context.setdefault(TASKS, [])
+    try:
+        return await _run_steps(plan, pool, default_host, run_id, emit, context, cancel, skip, resumed)
+    finally:
+        await _end_tasks(context)
+
+
+async def _end_tasks(context: dict) -> None:
+    """Cancel and await what the steps left running (a watch), so none outlives its run."""
+    tasks = [t for t in context.get(TASKS, ()) if isinstance(t, asyncio.Future)]
+    context[TASKS] = []
+    for task in tasks:
+        task.cancel()
+    if tasks:
+        await asyncio.shield(asyncio.gather(*tasks, return_exceptions=True))
+
+
+def _reader(pool, run_id: str, step: Step, default_host: str):
+    """The READ function for the steps' functions: a read with the run and step ids."""
+    async def read(host: str | None, argv, timeout: float | None = None) -> CommandResult:
+        return await pool.run(host or default_host, tuple(argv), purpose=f"{step.title} (read)",
+                              mutates=False, timeout=timeout or step.timeout, read=True,
+                              run_id=run_id, step_id=step.id)
+    return read
+
+
+async def _run_steps(plan, pool, default_host, run_id, emit, context, cancel, skip, resumed) -> PlanResult:
     await emit(PlanStarted(run_id, plan.title, tuple(s.id for s in plan.steps), resumed=resumed))
     outcomes: list[StepOutcome] = []
     state = PlanState.DONE
@@ -514,6 +560,7 @@ async def _one_step(plan, step, host, pool, run_id, emit, context, cancel, skip)
         await emit(StepSkipped(run_id, step.id, skip[step.id]))
         return StepOutcome(step, host, "skip", state=StepState.SKIPPED, detail=skip[step.id])
     run = _StepRun(plan, step, host, pool, run_id, emit, context)
+    context[READ] = _reader(pool, run_id, step, host)
     started = time.monotonic()
 
     async def body() -> StepOutcome:

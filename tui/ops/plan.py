@@ -7,12 +7,14 @@ user confirms is what runs.
 Step kinds (every one has an id, a title, a host, a timeout, its secret inputs and an
 optional `done` probe; the mutating ones an undo):
 
-    RunStep        an argv, with an optional precondition (before) and verify (after)
+    RunStep        an argv, with an optional precondition (before) and verify (after); with
+                   `output`, its stdout (bytes) goes into the run context under that key
     WriteFileStep  a file with owner, group and mode: atomic on the host, content by stdin,
                    a backup of what it replaces; its undo restores the backup
     EnvFileStep    set/unset variables in an environment file, the rest kept byte-exact
     LocalStep      in-process work (signing a CSR); its output goes into the run context
-                   under `output`, where later steps read it through a Ref
+                   under `output`, where later steps read it through a Ref; returning
+                   Described(value, detail) also says in words what it did (the step's detail)
     ReadSecretStep a file read into the run context as a Secret (the authkey to copy)
     WaitStep       poll a probe until it holds, at most `attempts` times
     CheckStep      an observed value, a verdict (ok/warn/fail) and the fix to offer
@@ -103,6 +105,7 @@ class RunStep(StepBase):
     # running it twice is running it once (systemctl enable --now, crm_node --force --remove):
     # a resume runs it again even when it was interrupted and has no done probe
     idempotent: bool = False
+    output: str | None = None  # the run-context key its stdout (bytes) is stored under
 
     def secret_inputs(self) -> tuple[Secret, ...]:
         return self.secrets + ((self.stdin,) if isinstance(self.stdin, Secret) else ())
@@ -176,6 +179,16 @@ class LocalStep(StepBase):
     @property
     def has_undo(self) -> bool:
         return self.undo is not None
+
+
+@dataclass(frozen=True, slots=True)
+class Described:
+    """What a LocalStep may return: the value for its `output`, and in words what it did
+    (becomes the step's detail: "rn1 offline 7.8 s"). The detail is shown and journaled:
+    never put a secret in it."""
+
+    value: Any
+    detail: str
 
 
 ProbeFn = Callable[[dict], "tuple[bool, str] | Awaitable[tuple[bool, str]]"]

@@ -63,3 +63,8 @@ def encode(plan: Plan) -> str:
 def decode(line: str) -> Plan:
     data = json.loads(line)
     return build(data["recipe"], data.get("kwargs") or {})
+
+# the certificate plans (tui.ops.certs.plans: pure builders too)
+from tui.ops.certs import plans as _cert_plans  # noqa: E402
+
+BUILDERS.update(_cert_plans.BUILDERS)

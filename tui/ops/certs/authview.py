@@ -103,7 +103,7 @@ class NodeAuth:
     ca_sha256: str | None  # fingerprint (AB:CD:...) of the CA file's first certificate
     problems: tuple[str, ...]
     reachable: bool
-    version: str | None = None  # the snapshot's Pacemaker version
+    version: str | None = None  # the node's Pacemaker version (pacemakerd/pacemaker-remoted --version), else the snapshot's
     settings: AuthSettings = field(default_factory=AuthSettings)  # what the files say
 
 
@@ -160,11 +160,27 @@ async def _authkey(pool, host: str, path: str, needed: bool) -> tuple[str | None
     return None, f"cannot hash the authkey {_path(path)}: {one_line(text, SHOWN)}"
 
 
+async def _version(pool, host: str, kind: str) -> str | None:
+    """The node's own Pacemaker version (`Pacemaker 3.0.0` first line), None when unknown."""
+    result, _ = await _read(pool, host, nodecmds.pacemaker_version(kind), "Pacemaker version")
+    if result is None or result.exit_status != 0:
+        return None
+    first = result.stdout.decode("utf-8", "replace").strip().splitlines()[:1]
+    words = first[0].split() if first else []
+    if len(words) >= 2 and words[0] == "Pacemaker" and features.parse_version(words[1]) is not None:
+        return words[1]
+    return None
+
+
 async def _node_auth(pool, node, version: str | None) -> NodeAuth:
     name, kind = node.name, node.kind.value
+    # each node's own version (a mixed cluster is what the conversion must refuse); the
+    # snapshot's (the DC's) when the node does not say
+    own, (result, why) = await asyncio.gather(  # concurrently: a silent node costs one probe timeout
+        _version(pool, name, kind), _read(pool, name, nodecmds.read_env_files(), "environment files"))
+    version = own or version
     version_ok = features.supports(features.X509_REMOTE, version)
     known_old = features.parse_version(version) is not None and not version_ok
-    result, why = await _read(pool, name, nodecmds.read_env_files(), "environment files")
     if result is None or result.exit_status is None:
         reason = why if result is None else _why(result)
         return NodeAuth(name, kind, version_ok, "psk", (), nodecmds.AUTHKEY, None, None, None,

@@ -26,6 +26,9 @@ from dataclasses import dataclass, field
 from typing import Literal, Mapping, NamedTuple
 
 from cryptography import x509
+from cryptography.exceptions import UnsupportedAlgorithm
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
 from tui.ops.certs import pki
 from tui.ops.certs.pki import CertError, PemInput
@@ -71,7 +74,7 @@ class NodeFiles:
 
     ca_pem: PemInput | None
     cert_pem: PemInput | None
-    key_pem: PemInput | None
+    key_pem: PemInput | None  # the private key, or its public half (`openssl pkey -pubout` on the node)
     crl_pem: PemInput | None = None
     key_owner: str | None = None
     key_group: str | None = None
@@ -139,6 +142,8 @@ class _Checker:
             return None
         data = pki.to_bytes(pem)
         labels = _labels(data)
+        if "PUBLIC KEY" in labels and not any(label.endswith("PRIVATE KEY") for label in labels):
+            return self.public_key(data)  # the key's public half, read on its node: the key stays
         if not any(label.endswith("PRIVATE KEY") for label in labels):
             self.error(KEY, _not_pem(labels, "private key"))
             return None
@@ -150,6 +155,17 @@ class _Checker:
             else:
                 self.error(KEY, "holds a PEM private key that does not parse (or not EC/RSA)")
             return None
+
+    def public_key(self, data: bytes):
+        try:
+            key = serialization.load_pem_public_key(data)
+        except (ValueError, UnsupportedAlgorithm):
+            self.error(KEY, "gave a public key that does not parse")
+            return None
+        if not isinstance(key, (ec.EllipticCurvePublicKey, rsa.RSAPublicKey)):
+            self.error(KEY, "is neither EC nor RSA")
+            return None
+        return key
 
     # -- checks -----------------------------------------------------------------------
 
@@ -220,7 +236,8 @@ class _Checker:
             )
 
     def key_matches(self, key, leaf: x509.Certificate) -> None:
-        if not pki.same_public_key(key.public_key(), leaf.public_key()):
+        public = key if isinstance(key, (ec.EllipticCurvePublicKey, rsa.RSAPublicKey)) else key.public_key()
+        if not pki.same_public_key(public, leaf.public_key()):
             self.error(KEY, "does not match the certificate (pacemaker-remoted exits on this)")
 
     def crl(self, pem: PemInput, cas: list[x509.Certificate], leaf: x509.Certificate | None) -> None:
