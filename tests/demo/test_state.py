@@ -111,7 +111,7 @@ def test_resources_fail_and_recover_with_a_growing_fail_count(demo, clock):
                and r.find("node").get("name") == node]
     assert failing[0].get("failed") == "true" and failing[0].get("active") == "true"
     failures = [f for f in doc.iter("failure") if f.get("node") == node and f.get("op_key").startswith(f"{rsc}_")]
-    assert failures and failures[0].get("exitstatus") == "not running"
+    assert failures and failures[0].get("exitstatus") == "Not running"
     clock.advance(10)  # recovery comes 3-8 s later
     demo.tick()
     doc = _doc(demo)

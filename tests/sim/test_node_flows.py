@@ -178,7 +178,7 @@ def test_a_wrong_key_fails_the_start_for_good(sim, clock, key):
     assert not online_and_started(sim, "rn3") and node(sim, "rn3").get("online") == "false"
     (failure,) = failures(sim, "rn3")
     assert (failure.get("task"), failure.get("exitstatus"), failure.get("exitreason"), failure.get("status")) == (
-        "start", "invalid parameter", "Key was rejected by service", "Error")
+        "start", "Invalid parameter", "Key was rejected by service", "Error")  # 3.0's crm_exit_str
     host = failure.get("node")
     rc, out, _ = sh(sim, host, n.log_lines("rn3"))
     assert rc == 0 and "Could not connect to Pacemaker Remote node rn3: Key was rejected by service" in out

@@ -18,6 +18,7 @@ from tui.pacemaker import nodecmds as n
 from tui.sim.cib import full_cib, to_text
 from tui.sim.commands import execute
 from tui.sim.hosts import AUTHKEY, LOG_FILE, SYSCONFIG
+from tui.sim.state import RESTART_SECONDS
 
 
 def sh(sim, host, argv, stdin=b""):
@@ -116,6 +117,8 @@ def test_pgrep_follows_systemctl_and_a_restart_is_a_new_pid(sim):
     rc, first, _ = sh(sim, "rn3", pgrep)
     assert rc == 0 and sh(sim, "rn3", ("pidof", "pacemaker-remoted"))[1] == first
     sh(sim, "rn3", ("systemctl", "restart", "pacemaker_remote"))
+    assert sh(sim, "rn3", pgrep) == (1, "", "")  # stopped, back RESTART_SECONDS later
+    sim.tick(sim.now + RESTART_SECONDS["pacemaker_remote"])
     assert sh(sim, "rn3", pgrep)[1] not in ("", first)
     sh(sim, "rn3", n.disable_stop())
     assert sh(sim, "rn3", pgrep) == (1, "", "")
@@ -231,6 +234,7 @@ needs_pacemaker = pytest.mark.skipif(shutil.which("cibadmin") is None or shutil.
     n.resource_state("vm-gn3"), n.resource_state("zz"),
 ], ids=lambda argv: " ".join(argv[1:]))
 def test_queries_answer_as_the_real_tools_on_the_same_cib(sim, tmp_path, argv):
+    sim.dialect = "2.1"  # the local tools are 2.1.5: they refuse 3.0's validate-with pacemaker-4.0
     path = tmp_path / "cib.xml"
     path.write_text(to_text(full_cib(sim)))
     env = {**os.environ, "CIB_file": str(path), "LC_ALL": "C"}

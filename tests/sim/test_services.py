@@ -6,6 +6,7 @@ import pytest
 
 from tui.sim.commands import execute
 from tui.sim.render import crm_mon_xml
+from tui.sim.state import RESTART_SECONDS
 
 
 def sh(sim, host, *argv):
@@ -22,6 +23,7 @@ def test_cluster_node_units_answer_like_systemctl(sim, unit):
     assert sh(sim, "node1", "systemctl", "is-active", unit) == (3, "inactive\n", "")
     assert sh(sim, "node1", "systemctl", "stop", unit) == (0, "", "")  # already stopped: still fine
     assert sh(sim, "node1", "systemctl", "restart", unit) == (0, "", "")
+    sim.tick(sim.now + RESTART_SECONDS.get(unit, 0))  # pacemaker's restart takes a little sim time
     assert sh(sim, "node1", "systemctl", "is-active", unit) == (0, "active\n", "")
 
 

@@ -13,16 +13,24 @@ What it answers (commands.execute): the refresh, crm_mon, cibadmin (query, --xpa
 modify, delete in resources), crm_attribute, crm_resource (cleanup, --locate; parameters and
 meta), crm_node --force --remove, systemctl/service, the file commands of coreutils.py, and
 every argv of tui.pacemaker.nodecmds: pgrep/pidof, the TCP and log probes, firewall-cmd (not
-installed), pcs 0.11.5 (pcs.py) and the crm_simulate preview (simulate.py). Every node has a
-machine with /etc/sysconfig/pacemaker, the cluster's /etc/pacemaker/authkey and a Pacemaker
-log the simulator writes to (logs.py); the spare machines (scenario.SPARES) have
+installed), pcs 0.11.5 (pcs.py), the crm_simulate preview (simulate.py) and the X.509 argv
+(tlscmds.py: versions, openssl with real keys and CSRs; chown/chmod/install -d in coreutils;
+the daemon-environment script in probes.py). The cluster is Pacemaker 3.0.0 (crm_mon api
+2.38; state.DIALECT "2.1" renders 2.1.5's 2.25). Every node has a machine with
+/etc/sysconfig/pacemaker (the package's commented template), the cluster's
+/etc/pacemaker/authkey, openssl, and a Pacemaker log the simulator writes to (logs.py). Each
+daemon keeps the environment it started with; remote connections are PSK or X.509 decided
+as 3.0.0 does (tls.py), and `systemctl restart pacemaker|pacemaker_remote` takes demo-sized
+time (a cluster node leaves and rejoins; its remotes reconnect a moment later, never while
+maintenance-mode is on: daemons.py). The spare machines (scenario.SPARES) have
 pacemaker-remote installed, stopped, and no key. vm-gn3 is a spare guest: a VM the cluster
 starts two seconds after the demo opens, not a guest node yet, whose machine is gn3.
 
 Modules: model (configuration vocabulary), state (status as operation history, the life,
 the actions), scenario (demo-prod), cib/render (what cibadmin and crm_mon print),
 commands (dispatch), cibedit (CIB writes), hosts/files (machines), coreutils, systemd,
-probes, pcs, simulate, logs, transport.
+probes, pcs, simulate, logs, daemons (restarts, start environments, reconnects), tls (X.509
+connections), tlscmds (openssl, versions), transport.
 """
 
 from __future__ import annotations

@@ -15,7 +15,8 @@ from lxml import etree
 from tui.sim.model import CLUSTER, REMOTE, Bundle, Clone, Group, OpSpec, Primitive
 from tui.sim.state import FEATURE_SET, ClusterState, LrmEntry, OpRecord
 
-VALIDATE_WITH = "pacemaker-3.9"
+VALIDATE_WITHS = {"2.1": "pacemaker-3.9", "3.0": "pacemaker-4.0"}  # what each release writes
+VALIDATE_WITH = VALIDATE_WITHS["3.0"]
 E = etree.Element
 S = etree.SubElement
 
@@ -29,7 +30,7 @@ def cib_root(state: ClusterState) -> etree._Element:
     """The <cib> element with its version attributes (cibadmin --query --no-children)."""
     return E("cib", {
         "crm_feature_set": FEATURE_SET,
-        "validate-with": VALIDATE_WITH,
+        "validate-with": VALIDATE_WITHS.get(state.dialect, VALIDATE_WITH),
         "epoch": str(state.epoch),
         "num_updates": str(state.num_updates),
         "admin_epoch": str(state.admin_epoch),
@@ -191,14 +192,16 @@ def status(state: ClusterState) -> etree._Element:
     st = E("status")
     for node in state.nodes.values():
         if node.kind == CLUSTER:
-            el = S(st, "node_state", id=node.id, uname=node.name, in_ccm="true", crmd="online",
-                   **{"crm-debug-origin": "do_update_resource", "join": "member", "expected": "member"})
+            up = node.name not in state.down
+            el = S(st, "node_state", id=node.id, uname=node.name, in_ccm="true", crmd="online" if up else "offline",
+                   **{"crm-debug-origin": "do_update_resource", "join": "member" if up else "down",
+                      "expected": "member" if up else "down"})
         else:
             online = state.node_online(node.name)
             el = S(st, "node_state", remote_node="true", id=node.id, uname=node.name,
                    in_ccm="true" if online else "false",
                    **{"crm-debug-origin": "do_update_resource" if online else "remote_node_down",
-                      "node_fenced": "0"})
+                      "node_fenced": "0", "node_in_maintenance": "1" if state.node_in_maintenance(node.name) else "0"})
         if node.transient:
             ta = S(el, "transient_attributes", id=node.id)
             inst = S(ta, "instance_attributes", id=f"status-{node.id}")

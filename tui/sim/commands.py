@@ -5,8 +5,9 @@ would: the refresh batch script, crm_mon, cibadmin, the crm_attribute / crm_reso
 crm_node actions the console's Plans run, systemctl and service (systemd.py), the file
 commands (coreutils.py) on the host's own machine, the node wizards' probes (probes.py),
 pcs (pcs.py), the crm_simulate preview (simulate.py), and a few harmless shell commands.
-Anything else is exit 127. Messages and exit codes follow Pacemaker 2.1.5 (the CIB writes are
-compared with the real tools in CIB_file mode by tests/sim/test_cib_faithful.py).
+Anything else is exit 127. crm_mon prints what Pacemaker 3.0.0 prints (render.py); the other
+tools' messages and exit codes follow Pacemaker 2.1.5, the release installed here (the CIB
+writes are compared with the real tools in CIB_file mode by tests/sim/test_cib_faithful.py).
 """
 
 from __future__ import annotations
@@ -18,16 +19,17 @@ from typing import Callable, Sequence
 from lxml import etree
 
 from tui.pacemaker import commands, refresh
-from tui.sim import cib, cibedit, coreutils, pcs, probes, render, simulate, systemd
+from tui.sim import cib, cibedit, coreutils, pcs, probes, render, simulate, systemd, tlscmds
 from tui.sim.model import CLUSTER, Bundle, Clone, Group
-from tui.sim.state import ClusterState, bundle_parts
+from tui.sim.state import PACEMAKER_VERSION, ClusterState, bundle_parts
 
 Result = tuple[int, str, str]
 
 # Pacemaker exit codes (crm_exit_t)
 EX_OK, EX_USAGE, EX_NOSUCH, EX_DISCONNECT, EX_NOT_FOUND = 0, 64, 105, 102, 127
 SUPPORTED = ("crm_mon, cibadmin, crm_attribute, crm_resource, crm_node, pcs, systemctl, service, "
-             "test, cat, stat, sha256sum, cp, install, mv, rm, mkdir, pgrep, pidof, timeout, hostname, uptime, echo, "
+             "test, cat, stat, sha256sum, cp, install, mv, rm, mkdir, chown, chmod, openssl, pacemakerd/pacemaker-remoted "
+             "--version, pgrep, pidof, timeout, hostname, uptime, echo, "
              "true and nodecmds' bash/sh probes")
 NOT_CONNECTED = (
     "Could not connect to the CIB: Transport endpoint is not connected\n"
@@ -47,6 +49,10 @@ def execute(state: ClusterState, host: str, argv: Sequence[str], stdin: bytes = 
         return coreutils.run(machine, argv, stdin)
     if argv[0] in systemd.HANDLERS and machine is not None:
         return systemd.run(state, machine, argv)
+    if argv[0] == "openssl" and machine is not None:
+        return tlscmds.openssl(machine, argv[1:])
+    if argv[0] in tlscmds.PROGRAMS and machine is not None:
+        return tlscmds.version(machine, argv[0], argv[1:], PACEMAKER_VERSION)
     handler = _HANDLERS.get(argv[0])
     if handler is None:
         return EX_NOT_FOUND, "", f"sh: 1: {argv[0]}: not found (the demo cluster answers {SUPPORTED})\n"
@@ -62,21 +68,30 @@ def _connected(state: ClusterState, host: str) -> bool:
     node = state.node(machine.name if machine else host)
     if node is None:
         return machine is None  # a spare machine is not in the cluster
-    return node.kind == CLUSTER or state.node_online(node.name)
+    return state.node_online(node.name)  # a cluster node: while its pacemaker runs
 
 
 def _crm_mon(state: ClusterState, host: str, args: tuple[str, ...]) -> Result:
     wanted = {"--output-as=xml", "-1", "--one-shot", "-r", "--inactive"}
     if "--output-as=xml" not in args or any(a not in wanted for a in args):
         return EX_USAGE, "", "crm_mon: the demo cluster answers only `crm_mon --one-shot --inactive --output-as=xml`\n"
+    machine = state.host(host)
+    if machine is not None and machine.name in state.down and state.dialect != "2.1":
+        # 3.0 on a cluster node whose pacemaker is (re)starting: pacemakerd's state only
+        request = " ".join(("crm_mon",) + args)
+        return EX_DISCONNECT, (f'<pacemaker-result api-version="{render.API_VERSIONS["3.0"]}" request="{request}">\n'
+                               '  <crm-mon-disconnected description="Pacemaker daemons starting ..." '
+                               'pacemakerd-state="starting_daemons"/>\n'
+                               f'  <status code="{EX_DISCONNECT}" message="Not connected"/>\n</pacemaker-result>\n'), ""
     if not _connected(state, host):
         request = " ".join(("crm_mon",) + args)
-        xml = (f'<pacemaker-result api-version="{render.API_VERSION}" request="{request}">\n'
+        xml = (f'<pacemaker-result api-version="{render.API_VERSIONS.get(state.dialect, render.API_VERSION)}" '
+               f'request="{request}">\n'
                f'  <status code="{EX_DISCONNECT}" message="Not connected">\n'
                "    <errors>\n      <error>crm_mon: Error: cluster is not available on this node</error>\n"
                "    </errors>\n  </status>\n</pacemaker-result>\n")
         return EX_DISCONNECT, xml, ""
-    return EX_OK, render.crm_mon_xml(state) + "\n", ""
+    return EX_OK, render.crm_mon_xml(state, origin=machine.name if machine else host) + "\n", ""
 
 
 _CIB_WRITES = {"--create": cibedit.create, "-C": cibedit.create, "--modify": cibedit.modify,

@@ -1,7 +1,7 @@
 """The coreutils commands a plan runs on a host, answered from the host's HostFS.
 
-test -e|-f|-d|-s|-x, cat, stat -c FORMAT, sha256sum, cp -p, install -m -o -g, mv -f, rm -f and
-mkdir -p, with GNU coreutils 9.1's exit codes, stdout and stderr words in the C locale
+test -e|-f|-d|-s|-x, cat, stat -c FORMAT, sha256sum, cp -p, install [-d] -m -o -g, mv -f, rm -f,
+mkdir -p, chown OWNER:GROUP and chmod OCTAL, with GNU coreutils 9.1's exit codes, stdout and stderr words in the C locale
 (tests/sim/test_coreutils_faithful.py runs the same argv on the real machine and compares).
 Only the options above are understood; any other is a usage error naming what the
 simulator supports, so a plan that relies on more fails loudly instead of silently.
@@ -202,6 +202,8 @@ def _octal_mode(text: str) -> int | None:
 
 
 def _install(host: SimHost, args: tuple[str, ...], stdin: bytes) -> Result:
+    if args[:1] == ("-d",):
+        return _install_dir(host, args[1:])
     opts: dict[str, str] = {}
     rest = list(args)
     while rest and rest[0] in ("-m", "-o", "-g"):
@@ -229,6 +231,81 @@ def _install(host: SimHost, args: tuple[str, ...], stdin: bytes) -> Result:
         return target
     fs.entries[target] = Inode(owner, group, mode, bytes(stdin))
     return 0, "", ""
+
+
+def _install_dir(host: SimHost, args: tuple[str, ...]) -> Result:
+    """install -d [-m MODE] [-o OWNER] [-g GROUP] DIR: the missing parents made 0755
+    root:root, DIR itself (new or existing) given the mode, owner and group."""
+    opts: dict[str, str] = {}
+    rest = list(args)
+    while rest and rest[0] in ("-m", "-o", "-g"):
+        if len(rest) < 2:
+            return _usage("install", "-d [-m MODE] [-o OWNER] [-g GROUP] DIR")
+        opts[rest[0]] = rest[1]
+        rest = rest[2:]
+    if not rest:
+        return _missing("install")
+    if len(rest) != 1:
+        return _usage("install", "-d [-m MODE] [-o OWNER] [-g GROUP] DIR")
+    mode = _octal_mode(opts.get("-m", "755"))
+    if mode is None:
+        return 1, "", f"install: invalid mode {_q(opts['-m'])}\n"
+    owner = host.user_name(opts.get("-o", "root"))
+    if owner is None:
+        return 1, "", f"install: invalid user {_q(opts['-o'])}\n"
+    group = host.group_name(opts.get("-g", "root"))
+    if group is None:
+        return 1, "", f"install: invalid group {_q(opts['-g'])}\n"
+    path = rest[0]
+    problem = _make_path(host.fs, path)
+    if problem:
+        return 1, "", problem.replace("mkdir:", "install:", 1)
+    node = host.fs.entries[host.fs.resolve(path)]
+    node.owner, node.group, node.mode = owner, group, mode
+    return 0, "", ""
+
+
+def _chown(host: SimHost, args: tuple[str, ...], stdin: bytes) -> Result:
+    """chown OWNER:GROUP PATH..."""
+    if len(args) < 2 or any(a.startswith("-") for a in args) or ":" not in args[0]:
+        return _usage("chown", "OWNER:GROUP PATH...")
+    spec, paths = args[0], args[1:]
+    user, _, group = spec.partition(":")
+    owner = host.user_name(user)
+    if owner is None:
+        return 1, "", f"chown: invalid user: {_q(spec)}\n"
+    group_name = host.group_name(group)
+    if group_name is None:
+        return 1, "", f"chown: invalid group: {_q(spec)}\n"
+    err, rc = [], 0
+    for path in paths:
+        try:
+            node = host.fs.lookup(path)[1]
+        except FsError as e:
+            err.append(f"chown: cannot access {_q(path)}: {e.words}\n")
+            rc = 1
+            continue
+        node.owner, node.group = owner, group_name
+    return rc, "", "".join(err)
+
+
+def _chmod(host: SimHost, args: tuple[str, ...], stdin: bytes) -> Result:
+    """chmod OCTAL PATH..."""
+    if len(args) < 2 or any(a.startswith("-") for a in args[1:]):
+        return _usage("chmod", "OCTAL-MODE PATH...")
+    mode = _octal_mode(args[0])
+    if mode is None:
+        return 1, "", f"chmod: invalid mode: {_q(args[0])}\nTry 'chmod --help' for more information.\n"
+    err, rc = [], 0
+    for path in args[1:]:
+        try:
+            node = host.fs.lookup(path)[1]
+        except FsError as e:
+            err.append(f"chmod: cannot access {_q(path)}: {e.words}\n")
+            rc = 1
+            continue
+        node.mode = mode
+    return rc, "", "".join(err)
 
 
 def _mv(host: SimHost, args: tuple[str, ...], stdin: bytes) -> Result:
@@ -331,6 +408,8 @@ HANDLERS: dict[str, Callable[[SimHost, tuple[str, ...], bytes], Result]] = {
     "mv": _mv,
     "rm": _rm,
     "mkdir": _mkdir,
+    "chown": _chown,
+    "chmod": _chmod,
 }
 
 

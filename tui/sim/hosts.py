@@ -6,6 +6,7 @@ installed and not running, not in the cluster yet) that a wizard can add.
 
 from __future__ import annotations
 
+import shlex
 import zlib
 from dataclasses import dataclass, field
 
@@ -20,6 +21,7 @@ UNITS = {
 }
 USERS = {"root": 0, "hacluster": 189}
 GROUPS = {"root": 0, "haclient": 189}
+USER_GROUPS = {"hacluster": ("haclient",)}  # supplementary groups (pacemaker-controld's user)
 
 SYSCONFIG = "/etc/sysconfig/pacemaker"
 DEFAULTS = "/etc/default/pacemaker"
@@ -27,6 +29,7 @@ AUTHKEY = "/etc/pacemaker/authkey"
 COROSYNC_CONF = "/etc/corosync/corosync.conf"
 CIB_XML = "/var/lib/pacemaker/cib/cib.xml"
 LOG_FILE = "/var/log/pacemaker/pacemaker.log"
+OPENSSL = "/usr/bin/openssl"  # installed on every demo machine
 REMOTE_PORT, PCSD_PORT = 3121, 2224
 # the program each unit runs (pgrep -x finds it by this name) and where the package puts it
 DAEMONS = {"pacemaker_remote": "pacemaker-remoted", "pacemaker": "pacemakerd", "corosync": "corosync",
@@ -70,6 +73,10 @@ class Service:
     since: float = 0.0  # when it last became active (systemctl status)
     failed: bool = False
     starts: int = 0  # how often it was started: each start is a new process (pgrep's PID)
+    # the PCMK_* variables the daemon started with (its env file then, as systemd's
+    # EnvironmentFile= reads it): what /proc/PID/environ shows and what it uses until restarted
+    environ: dict[str, str] = field(default_factory=dict)
+    stopping: bool = False  # a stop that hangs (systemctl is-active: deactivating)
 
 
 @dataclass
@@ -81,6 +88,8 @@ class SimHost:
     users: dict[str, int] = field(default_factory=lambda: dict(USERS))
     groups: dict[str, int] = field(default_factory=lambda: dict(GROUPS))
     container: str | None = None  # the VM resource this machine runs inside (a spare guest)
+    env_file: str = SYSCONFIG  # the one the units read (EnvironmentFile=): RHEL's path on the demo
+    version: str = ""  # `pacemakerd --version`'s X.Y.Z; "" = the demo's (state.PACEMAKER_VERSION)
 
     def service(self, name: str) -> Service | None:
         """The unit by its name, with or without ".service"; None when not installed."""
@@ -111,6 +120,52 @@ class SimHost:
                 if eq and key == name:
                     value = rest.strip().strip("\"'")
         return value
+
+    def env_vars(self) -> dict[str, str]:
+        """Every variable the units' environment file sets, in file order (a later line wins),
+        quotes removed: what a daemon started now gets."""
+        node = self.fs.get(self.env_file)
+        found: dict[str, str] = {}
+        if node is None or node.is_dir:
+            return found
+        for line in (node.content or b"").decode(errors="replace").splitlines():
+            key, eq, rest = line.strip().removeprefix("export ").partition("=")
+            key = key.strip()
+            if eq and key and not key.startswith("#") and key.replace("_", "").isalnum():
+                try:  # quoted as a shell quotes (what the console writes: shlex)
+                    words = shlex.split(rest)
+                except ValueError:
+                    words = [rest.strip().strip("\"'")]
+                found.pop(key, None)
+                found[key] = words[0] if words else ""
+        return found
+
+    def can_read(self, user: str, path: str) -> bool:
+        """Whether `user` may read the file: its permission bits (owner, group membership,
+        other) and search permission on every directory above it; root reads everything."""
+        if user == "root":
+            return self.fs.get(path) is not None
+        groups = USER_GROUPS.get(user, ())
+        try:
+            canonical, node = self.fs.lookup(path)
+        except Exception:
+            return False
+
+        def allowed(inode, bit: int) -> bool:
+            if inode.owner == user:
+                return bool(inode.mode & (bit << 6))
+            if inode.group in groups:
+                return bool(inode.mode & (bit << 3))
+            return bool(inode.mode & bit)
+
+        parts = canonical.split("/")[1:-1]
+        here = ""
+        for part in parts:
+            here += "/" + part
+            parent = self.fs.entries.get(here)
+            if parent is None or not allowed(parent, 1):
+                return False
+        return not node.is_dir and allowed(node, 4)
 
     def listens(self, port: int) -> bool:
         """What accepts TCP there: sshd on 22, pcsd on 2224, pacemaker-remoted on
@@ -158,6 +213,8 @@ def pacemaker_host(name: str, address: str, *, units: dict[str, tuple[bool, bool
         host.services[unit] = Service(active=active, enabled=enabled, since=since, starts=int(active))
     fs = host.fs
     fs.makedirs("/usr/sbin")
+    fs.makedirs("/usr/bin")
+    fs.write(OPENSSL, b"\x7fELF", mode=0o755)
     for unit in units:
         fs.write(BINARIES[unit], b"\x7fELF", mode=0o755)
     if "corosync" in units:  # a cluster node: its configuration and its CIB

@@ -37,8 +37,9 @@ GIVE_UP = "Error: Errors have occurred, therefore pcs is unable to continue\n"
 GUEST_OPTIONS = ("remote-port", "remote-addr", "remote-connect-timeout")
 REMOTE_PARAMS = ("port", "reconnect_interval", "server")
 AUTHKEY_BYTES = 256  # settings.pacemaker_authkey_bytes
-# the operations pcs gives an ocf:pacemaker:remote resource from the 2.1.5 agent's metadata
-# (every action but meta-data, status and validate-all; monitor's default interval is 60s)
+# the operations pcs gives an ocf:pacemaker:remote resource from the agent's metadata of
+# 2.1.5 and 3.0.0 alike (every action but meta-data, status and validate-all; monitor's
+# default interval is 60s until 3.0.1: tui.ops.nodes.plans.remote_operations)
 DEFAULT_OPS = (OpSpec("start", "0s", "60s"), OpSpec("stop", "0s", "60s"), OpSpec("monitor", "60s", "30s"),
                OpSpec("migrate_to", "0s", "60s"), OpSpec("migrate_from", "0s", "60s"),
                OpSpec("reload", "0s", "60s"), OpSpec("reload-agent", "0s", "60s"))

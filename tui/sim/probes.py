@@ -3,6 +3,7 @@
     pgrep -x NAME, pidof NAME                       the unit's daemon by its process name
     timeout N bash -c TCP_SCRIPT tcp-connect A P    bash's /dev/tcp connect, bounded
     sh -c LOG_SCRIPT log-lines N FILE NEEDLE        tail | grep -F over Pacemaker's log
+    sh -c ENVIRON_SCRIPT tls-environ PROCESS        a daemon's PCMK_*_file start environment
     firewall-cmd ...                                not installed on the demo machines
 
 Words and exit codes are those of procps 4.0.2, coreutils 9.1 and bash 5.2 on Debian 12
@@ -22,6 +23,8 @@ EX_TIMEOUT, EX_TIMEOUT_USAGE, EX_NOT_FOUND = 124, 125, 127
 # ---- pgrep -------------------------------------------------------------------------------
 
 
+CHILDREN = ("pacemaker-based", "pacemaker-fenced", "pacemaker-execd", "pacemaker-attrd", "pacemaker-schedulerd",
+            "pacemaker-controld")
 COMM_MAX = 15  # the kernel keeps 15 characters of a process name (/proc/PID/stat, comm)
 TOO_LONG = ("pgrep: pattern that searches for process name longer than 15 characters will result in zero matches\n"
             "Try `pgrep -f' option to match against the complete command line.\n")
@@ -35,6 +38,9 @@ def _pids(state, host: str, name: str, *, comm: bool) -> list[int]:
         return []
     found = [machine.pid(unit) for unit, process in DAEMONS.items()
              if (process[:COMM_MAX] if comm else process) == name]
+    # pacemakerd's children, each its own process (the one that holds remote connections)
+    found += [machine.pid("pacemaker") + offset for offset, process in enumerate(CHILDREN, 1)
+              if machine.pid("pacemaker") is not None and (process[:COMM_MAX] if comm else process) == name]
     return sorted(p for p in found if p is not None)
 
 
@@ -120,13 +126,34 @@ def log_lines(machine: SimHost | None, count: str, path: str, needle: str) -> Re
     return (0 if found else 1), "".join(found), ""
 
 
+# the daemons whose environment nodecmds.daemon_tls_environ reads (by their 15-char comm),
+# and the unit each belongs to (pacemakerd hands its environment to pacemaker-controld)
+ENVIRON_UNITS = {"pacemaker-controld"[:COMM_MAX]: "pacemaker", "pacemaker-remoted"[:COMM_MAX]: "pacemaker_remote",
+                 "pacemakerd": "pacemaker"}
+TLS_FILE_VARIABLES = ("PCMK_ca_file", "PCMK_cert_file", "PCMK_key_file", "PCMK_crl_file")
+
+
+def tls_environ(state, host: str, process: str) -> Result:
+    """pgrep -o -x PROCESS, then its /proc/PID/environ filtered to the PCMK_*_file lines:
+    exit 3 when it does not run, 0 (maybe with no line) when it does."""
+    machine = state.host(host)
+    unit = ENVIRON_UNITS.get(process)
+    if machine is None or unit is None or not machine.running(unit):
+        return 3, "", ""
+    environ = machine.service(unit).environ
+    return 0, "".join(f"{k}={v}\n" for k, v in environ.items() if k in TLS_FILE_VARIABLES), ""
+
+
 def sh(state, host: str, args: tuple[str, ...], simulate) -> Result:
-    """sh -c SCRIPT NAME ARGS...: only the two fixed scripts of nodecmds."""
+    """sh -c SCRIPT NAME ARGS...: only the fixed scripts of nodecmds."""
+    if len(args) == 4 and args[0] == "-c" and args[1] == nodecmds.ENVIRON_SCRIPT and args[2] == "tls-environ":
+        return tls_environ(state, host, args[3])
     if len(args) == 6 and args[0] == "-c" and args[1] == nodecmds.LOG_SCRIPT and args[2] == "log-lines":
         return log_lines(state.host(host), args[3], args[4], args[5])
     if len(args) >= 4 and args[0] == "-c" and args[1] == nodecmds.SIMULATE_SCRIPT and args[2] == "simulate-change":
         return simulate(state, host, args[3:])
-    return EX_NOT_FOUND, "", "sh: not found (the simulator runs only nodecmds' log-lines and simulate-change scripts)\n"
+    return EX_NOT_FOUND, "", ("sh: not found (the simulator runs only nodecmds' log-lines, simulate-change "
+                              "and tls-environ scripts)\n")
 
 
 # ---- not installed -------------------------------------------------------------------------

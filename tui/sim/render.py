@@ -1,4 +1,10 @@
-"""ClusterState -> what Pacemaker 2.1.5's `crm_mon --one-shot --inactive --output-as=xml` prints.
+"""ClusterState -> what `crm_mon --one-shot --inactive --output-as=xml` prints: Pacemaker 3.0.0's
+(api-version 2.38) by default, 2.1.5's (2.25) for state.dialect "2.1".
+
+3.0.0 differs from 2.1.5 in: `stack@pacemakerd-state`, `last_update@origin` (the node crm_mon
+runs on), `maintenance` on every resource, group, clone and bundle, and rc_text/exitstatus
+worded by crm_exit_str ("OK", "Not running") as Pacemaker 3's own regression outputs show
+(../shared/pacemaker-cts/cli/regression.crm_mon.exp; api schema crm_mon-2.35/resources-2.29).
 
 Pure Python, so the demo needs no Pacemaker on the user's machine. Every ordering rule here
 (nodes by natural name order, histories in CIB order, bans newest constraint first, ...) was
@@ -18,9 +24,13 @@ from tui.sim.cib import ctime
 from tui.sim.model import BUNDLE, CLUSTER, GUEST, REMOTE, Bundle, Clone, Group, Primitive
 from tui.sim.state import FEATURE_SET, ClusterState, LrmEntry, bundle_parts
 
-API_VERSION = "2.25"
+API_VERSIONS = {"2.1": "2.25", "3.0": "2.38"}
+API_VERSION = API_VERSIONS["3.0"]
 S = etree.SubElement
 INFINITY = 1_000_000
+RC_TEXT_3 = {0: "OK", 1: "Error occurred", 2: "Invalid parameter", 3: "Unimplemented",
+             4: "Insufficient privileges", 5: "Not installed", 6: "Not configured", 7: "Not running",
+             8: "Promoted", 9: "Failed in promoted role"}
 RC_TEXT = {0: "ok", 1: "error", 2: "invalid parameter", 3: "unimplemented feature",
            4: "insufficient privileges", 5: "not installed", 6: "not configured",
            7: "not running", 8: "promoted", 9: "promoted (failed)"}
@@ -44,9 +54,19 @@ def iso(t: float) -> str:
 
 
 class _Renderer:
-    def __init__(self, state: ClusterState) -> None:
+    def __init__(self, state: ClusterState, origin: str | None = None) -> None:
         self.s = state
         self.sorted_nodes = sorted(state.nodes, key=natural_key)
+        self.v3 = state.dialect != "2.1"
+        self.origin = origin or state.dc
+        self.rc_text = RC_TEXT_3 if self.v3 else RC_TEXT
+
+    def maintained(self, meta: dict) -> dict:
+        """3.0's `maintenance` flag of a resource: cluster maintenance-mode or its own meta."""
+        if not self.v3:
+            return {}
+        on = self.s.maintenance_mode or meta.get("maintenance", "false") == "true"
+        return {"maintenance": b(on)}
 
     # -- helpers --------------------------------------------------------------------------
 
@@ -65,7 +85,7 @@ class _Renderer:
         if "target-role" in prim.meta:
             attrs["target_role"] = prim.meta["target-role"]
         attrs.update({
-            "active": b(bool(placed)), "orphaned": "false", "blocked": "false",
+            "active": b(bool(placed)), "orphaned": "false", "blocked": "false", **self.maintained(prim.meta),
             "managed": b(self.managed(prim, nodes)), "failed": b(failed), "failure_ignored": "false",
             "nodes_running_on": str(len(placed)),
         })
@@ -82,11 +102,11 @@ class _Renderer:
     def summary(self, root) -> None:
         s = self.s
         summary = S(root, "summary")
-        S(summary, "stack", type="corosync")
+        S(summary, "stack", {"type": "corosync", **({"pacemakerd-state": "running"} if self.v3 else {})})
         dc = s.nodes[s.dc]
         S(summary, "current_dc", present="true", version=s.crm_config.get("dc-version", ""), name=dc.name,
           id=dc.id, with_quorum="true", mixed_version="false")
-        S(summary, "last_update", time=ctime(s.now))
+        S(summary, "last_update", {"time": ctime(s.now), **({"origin": self.origin} if self.v3 else {})})
         S(summary, "last_change", time=ctime(s.last_written), user=s.last_change_user,
           client=s.last_change_client, origin=s.last_change_origin)
         S(summary, "nodes_configured", number=str(len(s.nodes)))
@@ -158,9 +178,9 @@ class _Renderer:
             if isinstance(res, Primitive):
                 self.primitive(el, res)
             elif isinstance(res, Group):
-                group = S(el, "group", id=res.id, number_resources=str(len(res.children)),
-                          managed=b(not self.s.maintenance_mode),
-                          disabled="false")
+                group = S(el, "group", {"id": res.id, "number_resources": str(len(res.children)),
+                                        **self.maintained(res.meta), "managed": b(not self.s.maintenance_mode),
+                                        "disabled": "false"})
                 for child in res.children:
                     self.primitive(group, child)
             elif isinstance(res, Clone):
@@ -175,17 +195,18 @@ class _Renderer:
     def clone(self, parent, clone: Clone) -> None:
         placed = self.s.active(clone.child.id)
         # the clone's own flags: node maintenance and instance failures stay on the instances
-        el = S(parent, "clone", id=clone.id, multi_state=b(clone.promotable), unique="false",
-               managed=b(self.managed(clone.child, [])), disabled="false",
-               failed="false", failure_ignored="false")
+        el = S(parent, "clone", {"id": clone.id, "multi_state": b(clone.promotable), "unique": "false",
+                                 **self.maintained(clone.meta), "managed": b(self.managed(clone.child, [])),
+                                 "disabled": "false", "failed": "false", "failure_ignored": "false"})
         for node, entry in placed:
             self.resource_el(el, clone.child.id, clone.child, [(node, entry)], entry.failed)
         for _ in range(clone.clone_max - len(placed)):
             self.resource_el(el, clone.child.id, clone.child, [], False)
 
     def bundle(self, parent, bundle: Bundle) -> None:
-        el = S(parent, "bundle", id=bundle.id, type=bundle.runtime, image=bundle.image, unique="false",
-               managed=b(not self.s.maintenance_mode), failed="false")
+        el = S(parent, "bundle", {"id": bundle.id, "type": bundle.runtime, "image": bundle.image, "unique": "false",
+                                  **self.maintained({}), "managed": b(not self.s.maintenance_mode),
+                                  "failed": "false"})
         for i in range(bundle.replicas):
             replica = S(el, "replica", id=str(i))
             bundle_node = bundle.remote_id(i)
@@ -241,7 +262,7 @@ class _Renderer:
                 h_el = S(n_el, "resource_history", attrs)
                 ops = [op for op in (entry.last, entry.monitor, entry.failure) if op]
                 for op in sorted(ops, key=lambda o: o.call):
-                    o = {"call": str(op.call), "task": op.task, "rc": str(op.rc), "rc_text": RC_TEXT.get(op.rc, "unknown")}
+                    o = {"call": str(op.call), "task": op.task, "rc": str(op.rc), "rc_text": self.rc_text.get(op.rc, "unknown")}
                     if op.interval_ms:
                         o["interval"] = f"{op.interval_ms}ms"
                     o.update({"last-rc-change": ctime(op.when), "exec-time": f"{op.exec_ms}ms", "queue-time": "0ms"})
@@ -258,7 +279,7 @@ class _Renderer:
         for node, entry in failed:
             op = entry.failure
             S(el, "failure", {
-                "op_key": f"{entry.rsc}_{op.key}", "node": node, "exitstatus": RC_TEXT.get(op.rc, "unknown"),
+                "op_key": f"{entry.rsc}_{op.key}", "node": node, "exitstatus": self.rc_text.get(op.rc, "unknown"),
                 "exitreason": op.exit_reason, "exitcode": str(op.rc), "call": str(op.call),
                 "status": EXEC_STATUS.get(op.status, "Error"), "last-rc-change": iso(op.when), "queued": "0",
                 "exec": str(op.exec_ms), "interval": str(op.interval_ms), "task": op.task,
@@ -318,10 +339,12 @@ class _Renderer:
         raise ValueError(f"demo: rule operation {rule.operation!r} not supported")
 
 
-def crm_mon_xml(state: ClusterState, *, fence_history: bool = True) -> str:
-    """The full document crm_mon prints (fence history needs the fencer, absent with CIB_file)."""
-    r = _Renderer(state)
-    root = etree.Element("pacemaker-result", {"api-version": API_VERSION, "request": " ".join(commands.crm_mon_status())})
+def crm_mon_xml(state: ClusterState, *, fence_history: bool = True, origin: str | None = None) -> str:
+    """The full document crm_mon prints (fence history needs the fencer, absent with CIB_file);
+    origin: the node it runs on (3.0's last_update@origin; default the DC)."""
+    r = _Renderer(state, origin)
+    root = etree.Element("pacemaker-result", {"api-version": API_VERSIONS.get(state.dialect, API_VERSION),
+                                              "request": " ".join(commands.crm_mon_status())})
     r.summary(root)
     r.nodes(root)
     r.resources(root)

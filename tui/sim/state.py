@@ -16,7 +16,15 @@ import time
 from dataclasses import dataclass, field
 from typing import Callable, Iterator
 
-from tui.sim import logs
+from tui.sim import logs, tls
+from tui.sim.daemons import (  # noqa: F401 (the timings, re-exported for tests and callers)
+    HANG_SECONDS,
+    MARK_SECONDS,
+    RECONNECT_SECONDS,
+    RESTART_SECONDS,
+    STUCK_STOP_SECONDS,
+    Daemons,
+)
 from tui.sim.hosts import SimHost, pacemaker_host
 from tui.sim.model import (
     BUNDLE,
@@ -35,10 +43,16 @@ from tui.sim.model import (
     Ticket,
 )
 
-PACEMAKER_VERSION = "2.1.5-a3f44794f94"
+# Debian 13 (trixie) ships Pacemaker 3.0.0; the build hash after the dash is a plausible one
+# picked for the demo, not read from a real build
+DROP_EVERY = (150.0, 300.0)  # seconds between a remote's drops in the demo's life, after the first
+PACEMAKER_VERSION = "3.0.0-d8340737c4"
+# what crm_mon and the CIB look like: "3.0" (api-version 2.38) or "2.1" (2.1.5's 2.25, which
+# tests/demo compares with the local crm_mon 2.1.5)
+DIALECT = "3.0"
 AUTHKEY_BYTES = 4096  # what `dd if=/dev/urandom bs=4096 count=1` makes, as the docs advise
 AUTHKEY_PATH = "/etc/pacemaker/authkey"
-FEATURE_SET = "3.16.2"
+FEATURE_SET = "3.20.0"  # CRM_FEATURE_SET of 3.0.0 (2.1.5: 3.16.2)
 LOST_REMOTE = "Lost connection to remote executor"
 
 INFINITY = 1_000_000  # Pacemaker's score and fail-count infinity
@@ -50,7 +64,9 @@ OCF_OK, OCF_ERR_GENERIC, OCF_ERR_ARGS, OCF_NOT_RUNNING, OCF_RUNNING_PROMOTED = 0
 # why a remote connection cannot be made, and the words (strerror) Pacemaker reports for it
 REFUSED, NO_KEY, KEY_REJECTED = "refused", "nokey", "keyrejected"
 CONNECT_WORDS = {REFUSED: "Connection refused", NO_KEY: "Required key not available",
-                 KEY_REJECTED: "Key was rejected by service"}
+                 KEY_REJECTED: "Key was rejected by service", tls.REJECTED: "Key was rejected by service",
+                 tls.HANGS: "Timer expired"}
+EXEC_TIMEOUT = 2  # op-status "Timed Out"
 
 
 @dataclass
@@ -133,7 +149,7 @@ class _Event:
     arg: str = field(compare=False, default="")
 
 
-class ClusterState:
+class ClusterState(Daemons):
     """A whole cluster: configuration, status, CIB version, and its scripted life."""
 
     def __init__(
@@ -155,6 +171,7 @@ class ClusterState:
         self.fence_history: list[FenceEvent] = []
         self.dc = next(n.name for n in nodes if n.kind == CLUSTER)
         self.clock = clock
+        self.dialect = DIALECT
         self.rng = random.Random(seed)
         self.now = clock()
         self.started = self.now
@@ -168,6 +185,10 @@ class ClusterState:
         self._seq = 0
         self.primitives: dict[str, tuple[Primitive, str | None]] = dict(self._expand_primitives())
         self.never_connected: set[str] = set()  # remote nodes added and not yet online once
+        self.down: set[str] = set()  # cluster nodes whose pacemaker is stopped (or restarting)
+        self._marked: tuple[bool, float] = (False, 0.0)  # node_in_maintenance: (value, from when)
+        self._tls_failure: dict[str, tls.Failure] = {}  # the last TLS failure per remote node
+        self._hanging: set[tuple[str, str]] = set()  # (connection, cluster node) starts waiting in vain
         # the machines: one per node, plus spares; their own Random so the cluster's life
         # (self.rng) draws the same numbers as before hosts existed
         self.authkey = random.Random(f"authkey-{seed}").randbytes(AUTHKEY_BYTES)
@@ -244,7 +265,7 @@ class ClusterState:
         """Cluster nodes always are; the others while their connection (and container) runs."""
         node = self.nodes[name]
         if node.kind == CLUSTER:
-            return True
+            return name not in self.down
         if node.connection is None or (node.container and not self.hosts_of(node.container)):
             return False
         return any(not self.lrm[h][node.connection].failed for h in self.hosts_of(node.connection))
@@ -254,6 +275,8 @@ class ClusterState:
         node = self.nodes[name]
         if node.kind != REMOTE or node.connection is None or name in self.never_connected:
             return False
+        if self.maintenance_mode:
+            return False  # maintenance-mode: no recovery, no fencing of a lost remote
         return any(e.failed for n in self.nodes if (e := self.lrm[n].get(node.connection)))
 
     def standby(self, name: str) -> bool:
@@ -326,6 +349,9 @@ class ClusterState:
         when = self.now if when is None else when
         remote = self.remote_of(rsc)
         error = self.connect_error(remote, node) if remote is not None else None
+        if error == tls.HANGS:
+            self._hang(rsc, node, remote, when)
+            return
         if error is not None:
             self._fail_start(node, rsc, when, error)
             return
@@ -450,6 +476,8 @@ class ClusterState:
                 entry = self.entry(node, rid)
                 running = entry is not None and entry.role != "Stopped"
                 if self.can_run(node) and not running and not (entry and entry.failed):
+                    if self.maintenance_mode and self.remote_of(rid) is not None:
+                        continue  # maintenance-mode: no connection starts (findings-11 (a), (b))
                     self.start(rid, node, role)
                 elif not self.can_run(node) and running and self.node_online(node):
                     self.stop(rid, node)
@@ -486,6 +514,10 @@ class ClusterState:
                 return False
             self.crm_config[name] = value
         self._config_changed(client)
+        if name == "maintenance-mode":
+            self._marked = (self.maintenance_mode, self.now + MARK_SECONDS)
+            if not self.maintenance_mode:
+                self._reconnect_after_maintenance()
         return True
 
     def cleanup(self, rsc: str | None = None, node: str | None = None) -> list[tuple[str, str]]:
@@ -519,6 +551,15 @@ class ClusterState:
         if machine is None or not machine.listens(self.remote_port(node)):
             return REFUSED
         local = self.hosts.get(host) if host else None
+        cluster = local or self.hosts.get(self.dc)
+        if cluster is not None:
+            failure = tls.connection_failure(cluster, machine, self.utc_now(), self.nodes[node].address,
+                                             self.remote_port(node))
+            if failure is not None:
+                self._tls_failure[node] = failure
+                return failure.code
+            if tls.mode(tls.environ_of(cluster, "pacemaker")) == tls.X509:
+                return None  # both sides on certificates: the authkey is not used at all
         if local is not None and local.fs.get(local.authkey_path) is None:
             return NO_KEY
         key = machine.fs.get(machine.authkey_path)
@@ -532,9 +573,10 @@ class ClusterState:
         the last op, fail count INFINITY on that node. A key error is Pacemaker's hard error
         (OCF invalid parameter, exit reason strerror(ENOKEY/EKEYREJECTED)): never retried."""
         entry = self._entry(node, rsc)
-        key_error = error in (NO_KEY, KEY_REJECTED)
+        key_error = error in (NO_KEY, KEY_REJECTED, tls.REJECTED)
         op = OpRecord("start", 0, self._call(node), OCF_ERR_ARGS if key_error else OCF_ERR_GENERIC, when,
-                      status=EXEC_ERROR, expected=OCF_OK, exit_reason=CONNECT_WORDS[error] if key_error else "")
+                      status=EXEC_TIMEOUT if error == tls.HANGS else EXEC_ERROR, expected=OCF_OK,
+                      exit_reason=CONNECT_WORDS[error] if key_error else "")
         entry.failure, entry.monitor = op, None
         entry.last = OpRecord("stop", 0, self._call(node), OCF_OK, when + 1)
         attrs = self.nodes[node].transient
@@ -561,7 +603,16 @@ class ClusterState:
         """The lines both sides write when a connection cannot be made."""
         cluster, target = self.hosts.get(host), self.machine_of(remote)
         addr, port = self.nodes[remote].address, self.remote_port(remote)
-        if error == NO_KEY:
+        if error in (tls.REJECTED, tls.HANGS):
+            failure = self._tls_failure.get(remote, tls.Failure(error))
+            for function, level, message in failure.cluster:
+                logs.append(cluster, when, logs.CONTROLD, function, level, message)
+            for function, level, message in failure.remote if error == tls.REJECTED else ():
+                logs.append(target, when, logs.REMOTED, function, level, message)
+            if error == tls.REJECTED:
+                logs.append(cluster, when, logs.CONTROLD, "lrmd_tls_connect_cb", "warning",
+                            logs.HANDSHAKE_FAILED.format(addr=addr, port=port, reason=CONNECT_WORDS[error]))
+        elif error == NO_KEY:
             logs.append(cluster, when, logs.CONTROLD, "lrmd__init_remote_key", "error", logs.NO_LOCAL_KEY)
         elif error == KEY_REJECTED:
             logs.append(cluster, when, logs.CONTROLD, "lrmd_tls_connect_cb", "warning",
@@ -573,17 +624,6 @@ class ClusterState:
                         logs.CONNECT_FAILED.format(addr=addr, port=port))
         logs.append(cluster, when, logs.CONTROLD, "remote_lrm_op_callback", "error",
                     logs.COULD_NOT_CONNECT.format(node=remote, reason=CONNECT_WORDS[error]))
-
-    def service_changed(self, machine: SimHost, unit: str) -> None:
-        """systemctl started or stopped a unit: a remote or guest node's daemon going away
-        drops its connection."""
-        if unit != "pacemaker_remote":
-            return
-        if machine.running(unit) and machine.fs.get(machine.authkey_path) is None:
-            logs.append(machine, self.now, logs.REMOTED, "lrmd_init_remote_tls_server", "warning", logs.REMOTE_NO_KEY)
-        for node in [n for n in self.nodes.values() if n.kind in (REMOTE, GUEST) and n.connection]:
-            if self.machine_of(node.name) is machine and not machine.running(unit) and self.node_online(node.name):
-                self.drop_remote(node.name)
 
     def stopped_by_config(self, rsc: str) -> bool:
         entry = self.primitives.get(rsc)
@@ -755,7 +795,10 @@ class ClusterState:
         return done
 
     def _on_remote_drop(self, _: str) -> None:
-        self.schedule(self.now + self.rng.uniform(30, 60), "remote_drop")
+        # the first drop comes early (start_life), later ones rarely: a remote is back only
+        # after its reconnect_interval (60 s), and one dropping every 30-60 s kept the demo's
+        # remotes offline half the time, failing every wizard's "all nodes online" check
+        self.schedule(self.now + self.rng.uniform(*DROP_EVERY), "remote_drop")
         candidates = [n for n, d in self.nodes.items() if d.kind == REMOTE and self.node_online(n)]
         if not candidates or self.maintenance_mode:
             return
@@ -782,6 +825,9 @@ class ClusterState:
     def _on_remote_reconnect(self, name: str) -> None:
         if name not in self.nodes:
             return  # removed from the cluster meanwhile (crm_node --remove, guest meta unset)
+        if self.maintenance_mode:  # nothing reconnects in maintenance-mode: try again later
+            self.schedule(self.now + 10, "remote_reconnect", name)
+            return
         conn = self.nodes[name].connection
         host = next((n for n, r in self.desired.get(conn, []) if self.can_run(n)), None)
         if host is None:

@@ -5,6 +5,8 @@
 
 Starting or stopping pacemaker_remote tells the cluster (ClusterState.service_changed):
 a remote node whose daemon stops loses its connection; one that starts can be reached.
+`restart` of pacemaker or pacemaker_remote is an orderly stop and a start a little later
+(ClusterState.restart_unit); each start takes the environment file as it is then.
 """
 
 from __future__ import annotations
@@ -60,6 +62,8 @@ def _active_word(unit: Service | None) -> str:
         return "inactive"
     if unit.failed:
         return "failed"
+    if unit.stopping:
+        return "deactivating"
     return "active" if unit.active else "inactive"
 
 
@@ -120,6 +124,9 @@ def _restart(state, host: SimHost, name: str) -> Result:
     unit = host.service(name)
     if unit is None:
         return EX_NOT_LOADED, "", f"Failed to restart {_unit(name)}: Unit {_unit(name)} not found.\n"
+    if name.removesuffix(".service") in ("pacemaker", "pacemaker_remote"):
+        state.restart_unit(host, name.removesuffix(".service"))  # takes a little sim time
+        return EX_OK, "", ""
     _stop(state, host, name)
     return _start(state, host, name)
 
