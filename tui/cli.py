@@ -2,12 +2,13 @@
 
     pcmk-console [--demo | --cib-file FILE] [--config PATH] [--cluster NAME] [--read-only]
         (these global options stand before or after the verb, same meaning: tui/target.py)
-    pcmk-console status [--json] [--xml FILE] [--cib FILE]
+    pcmk-console status [--json] [--xml FILE] [--cib FILE] [--auth | --no-auth]
     pcmk-console run [--nodes all|cluster|remote|guest|NAMES] [--timeout S] -- COMMAND ...
     pcmk-console plan ACTION ...      show the exact commands an action would run
     pcmk-console apply ACTION ... [--yes]
         (ACTION: standby, unstandby, maintenance, cluster-maintenance, cleanup, and the node
-        wizards add-remote, add-guest, remove-remote, remove-guest: tui/headless/nodes.py)
+        wizards add-remote, add-guest, remove-remote, remove-guest: tui/headless/nodes.py;
+        certs-convert, certs-renew, certs-rollback RUN_ID: tui/headless/certs.py)
     pcmk-console apply --resume RUN_ID [--yes] [--force-rerun STEP] [--assume-done STEP]
     pcmk-console runs [RUN_ID] [--json] [--limit N]    the plan runs the journal recorded
     pcmk-console log [--json | --export-sh [--include-demo]] [--limit N] [--cluster NAME]
@@ -62,6 +63,9 @@ def build_parser() -> argparse.ArgumentParser:
     status.add_argument("--json", action="store_true", help="the model as JSON (schema: docs/status-json.md)")
     status.add_argument("--xml", type=Path, metavar="FILE", help="parse a saved `crm_mon --output-as=xml` instead of running it")
     status.add_argument("--cib", type=Path, metavar="FILE", help="a saved CIB (cibadmin --query): joined onto --xml, or rendered by crm_mon offline")
+    auth = status.add_mutually_exclusive_group()  # the nodes' authentication: reads on every node
+    auth.add_argument("--auth", action="store_true", help="also read every node's authentication (PSK/X.509) and print its findings")
+    auth.add_argument("--no-auth", dest="no_auth", action="store_true", help="with --json: do not read the nodes' authentication")
 
     run = sub.add_parser("run", help="run one command on many nodes")
     global_options(run)
@@ -75,6 +79,7 @@ def build_parser() -> argparse.ArgumentParser:
         action_parser = sub.add_parser(verb, help=text)
         global_options(action_parser)
         add_action_arguments(action_parser, confirm=(verb == "apply"), common=global_options)
+        _add_certs_actions(action_parser, confirm=(verb == "apply"))
         if verb == "apply":
             from tui.headless.resume import add_resume_arguments
 
@@ -100,6 +105,23 @@ def build_parser() -> argparse.ArgumentParser:
     log.add_argument("--limit", type=int, default=None, metavar="N", help="only the last N records")
     log.add_argument("--include-demo", action="store_true", help="with --export-sh: list demo records too, commented out")
     return parser
+
+
+def _add_certs_actions(parser: argparse.ArgumentParser, *, confirm: bool) -> None:
+    """certs-convert, certs-renew, certs-rollback (tui/headless/certs.py) beside the other
+    actions, each with --yes (apply) and the global options, as every action has them."""
+    from tui.headless.certs import add_certs_arguments
+
+    sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+
+    def action(name: str, text: str) -> argparse.ArgumentParser:
+        p = sub.add_parser(name, help=text)
+        if confirm:
+            p.add_argument("--yes", action="store_true", help="do not ask before running")
+        global_options(p)
+        return p
+
+    add_certs_arguments(action, json_option=not confirm)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -207,6 +229,10 @@ def _dispatch(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
         return runs_main(args)
     if args.verb in ("plan", "apply"):
         args.yes = bool(getattr(args, "yes", False) or getattr(args, "apply_yes", False))  # `apply --yes ACTION`
+        from tui.headless import certs
+
+        if args.action in certs.CERTS_ACTIONS:  # the X.509 wizards: checks first, then their plan
+            return certs.main(args, resolve_target(args), apply=(args.verb == "apply"))
         from tui.headless.actions import main as actions_main
 
         return actions_main(args, resolve_target(args), apply=(args.verb == "apply"))

@@ -1,11 +1,21 @@
-"""`pcmk-console status`: one look at the cluster, as a short summary or as JSON."""
+"""`pcmk-console status`: one look at the cluster, as a short summary or as JSON.
+
+Besides crm_mon's view, every cluster, remote and guest node's authentication can be read
+(tui.ops.certs.authview: env files, authkey hash, certificate and CA files; reads only, all
+nodes at once, each read bounded by its timeout): `--json` carries it as "auth" unless
+--no-auth (or `"auth": null` and "auth_error" saying why, e.g. a saved file has no hosts);
+the text summary prints its findings under "Authentication" only with --auth, so plain
+`status` costs what crm_mon costs.
+"""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
 import json
+import os
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 from tui.exitcodes import ExitCode
@@ -15,21 +25,81 @@ from tui.pacemaker.crm_mon import parse_status
 from tui.pacemaker.json_view import outcome_to_dict
 from tui.pacemaker.model import ConditionKind, NodeKind, Snapshot, StatusOutcome, Unavailable
 from tui.pacemaker.vocabulary import NODE_KIND_TITLES, node_state_text
-from tui.target import TargetError, check_readable, resolve_target
+from tui.target import CIB_FILE, TargetError, check_readable, resolve_target
 
 
 def main(args: argparse.Namespace) -> int:
     try:
-        outcome, source = _outcome(args)
+        outcome, source, auth = _outcome(args)
     except (_InputError, TargetError) as exc:
         print(f"pcmk-console status: {one_line(exc)}", file=sys.stderr)
         return ExitCode.USAGE
     if args.json:
-        json.dump(outcome_to_dict(outcome), sys.stdout, indent=2, sort_keys=False)  # ensure_ascii: exact and safe
+        doc = outcome_to_dict(outcome)
+        doc.update(auth_json(auth))
+        json.dump(doc, sys.stdout, indent=2, sort_keys=False)  # ensure_ascii: exact and safe
         sys.stdout.write("\n")
     else:
         sys.stdout.write(render_summary(outcome, source))
+        if isinstance(outcome, Snapshot) and wants_auth(args):
+            sys.stdout.write(render_auth(auth))
     return exit_code_for(outcome)
+
+
+@dataclass(frozen=True)
+class Auth:
+    """The auth view's nodes, or why there are none."""
+
+    nodes: tuple | None = None
+    error: str | None = None
+
+
+SAVED_FILE = "a saved file has no hosts to read the nodes' authentication from"
+NOT_ASKED = "not read (--no-auth)"
+
+
+def wants_auth(args: argparse.Namespace) -> bool:
+    """`status --json` reads it unless --no-auth; the text summary only with --auth."""
+    if getattr(args, "json", False):
+        return not getattr(args, "no_auth", False)
+    return bool(getattr(args, "auth", False))
+
+
+def auth_json(auth: Auth) -> dict:
+    """{"auth": {...}} or {"auth": None, "auth_error": "why"}."""
+    if auth.nodes is None:
+        return {"auth": None, "auth_error": auth.error or "not read"}
+    from tui.ops.certs.authview import to_json
+
+    return {"auth": to_json(auth.nodes)}
+
+
+def render_auth(auth: Auth) -> str:
+    """The findings under one heading: the modes in use, then each finding on its line."""
+    if auth.nodes is None:
+        return f"Authentication: not read ({one_line(auth.error or 'unknown')})\n"
+    from tui.ops.certs.authview import summarize
+
+    modes: dict[str, int] = {}
+    for node in auth.nodes:
+        if node.reachable:
+            modes[node.mode] = modes.get(node.mode, 0) + 1
+    words = {"x509": "X.509", "psk": "PSK", "partial": "partial"}
+    shown = ", ".join(f"{words.get(m, one_line(m))} on {n} node(s)" for m, n in modes.items()) or "no node read"
+    lines = [f"Authentication: {shown}"]
+    lines += [f"  {one_line(text)}" for text in summarize(auth.nodes)]
+    return "\n".join(lines) + "\n"
+
+
+async def read_auth(session, snapshot: Snapshot) -> Auth:
+    """The auth view of every node, read concurrently; never raises (the status is shown
+    whatever happened here)."""
+    try:
+        from tui.ops.certs.authview import collect_auth
+
+        return Auth(tuple(await collect_auth(session.pool, snapshot, default_host=session.action_host)))
+    except Exception as exc:  # the status itself must not be lost to the auth view
+        return Auth(None, f"cannot read: {type(exc).__name__}: {exc}")
 
 
 class _InputError(Exception):
@@ -49,8 +119,9 @@ def _offline_conflicts(args: argparse.Namespace, option: str) -> None:
             raise TargetError(f"{option} reads a saved file; it excludes {name}")
 
 
-def _outcome(args: argparse.Namespace) -> tuple[StatusOutcome, str | None]:
-    """The status and, for a saved file, where it came from (named in the summary)."""
+def _outcome(args: argparse.Namespace) -> tuple[StatusOutcome, str | None, Auth]:
+    """The status, for a saved file where it came from (named in the summary), and the
+    nodes' authentication."""
     if args.xml is not None:
         _offline_conflicts(args, "--xml")
         if args.cib is not None:
@@ -62,23 +133,35 @@ def _outcome(args: argparse.Namespace) -> tuple[StatusOutcome, str | None]:
                 outcome = cib.join(outcome, cib.parse_configuration(_read(args.cib, "--cib")))
             except cib.CibParseError as exc:
                 raise _InputError(f"--cib {args.cib}: {exc}") from exc
-        return outcome, f"--xml {args.xml}"
+        return outcome, f"--xml {args.xml}", Auth(None, SAVED_FILE if wants_auth(args) else NOT_ASKED)
     if args.cib is not None:
         _offline_conflicts(args, "--cib")
         args = argparse.Namespace(**{**vars(args), "cib_file": args.cib})
         check_readable(args.cib, "--cib")
-    session = resolve_target(args).session(demo_life=False)
+    target = resolve_target(args)
+    session = target.session(demo_life=False)
+    saved = target.kind == CIB_FILE or bool(os.environ.get("CIB_file"))  # crm_mon reads a file
+    wanted = wants_auth(args)
 
     async def look():
         try:
-            return await session.refresh()
+            result = await session.refresh()
+            if not wanted:
+                auth = Auth(None, NOT_ASKED)
+            elif saved:
+                auth = Auth(None, SAVED_FILE)
+            elif result.snapshot is None:
+                auth = Auth(None, "no cluster status to find the nodes in")
+            else:
+                auth = await read_auth(session, result.snapshot)
+            return result, auth
         finally:
             await session.close()
 
-    result = asyncio.run(look())
+    result, auth = asyncio.run(look())
     if getattr(session, "host_keys_note", None):  # stderr: --json stays exact
         print(f"pcmk-console status: {one_line(session.host_keys_note)}", file=sys.stderr)
-    return result.outcome, None
+    return result.outcome, None, auth
 
 
 def exit_code_for(outcome: StatusOutcome) -> int:
