@@ -27,11 +27,21 @@ from tui.ui import themes as theme_files
 from tui.remote.actionlog import fold
 from tui.ui.logview import is_running
 from tui.ui.present import ago
-from tui.ui.messages import LogChanged, PlanEvent, PlanRequested, Repaint, ScreenFacts, StateChanged, StatusChanged
+from tui.ui.messages import (AuthChanged, LogChanged, PlanEvent, PlanRequested, Repaint, ScreenFacts, StateChanged,
+                             StatusChanged)
 from tui.ui.progress import PlanProgress, poster
 
 MAX_LOG_ROWS = 500
 MAX_EVENTS = 500
+AUTH_INTERVAL = 60.0  # seconds between two reads of the auth view
+AUTH_TIMEOUT = 120.0  # one read of every node, at most (each read has its own 20 s limit)
+
+
+def default_auth_collector(session: Any, snapshot: Snapshot):
+    """The auth view through the session's pool, reads only (tui.ops.certs.authview)."""
+    from tui.ops.certs import authview
+
+    return authview.collect_auth(session.pool, snapshot, default_host=getattr(session, "action_host", None))
 
 
 class PcmkConsoleApp(App):
@@ -53,6 +63,7 @@ class PcmkConsoleApp(App):
         clock: Callable[[], float] | None = None,
         theme_dirs: Iterable[Path] | None = None,
         cursor_blink: bool = True,
+        auth_collector: Callable[[Any, Snapshot], Any] | None = None,
     ) -> None:
         super().__init__()
         self.session = session
@@ -79,6 +90,14 @@ class PcmkConsoleApp(App):
         self.theme_errors: list[str] = []
         self.plans_finished = 0
         self.worker_errors: list[BaseException] = []  # unexpected, shown in a modal (tests read it)
+        # the auth view: None = this app does not read it (no Auth column)
+        self.auth_collector = auth_collector
+        self.auth_interval = AUTH_INTERVAL
+        self.auth_nodes: tuple[Any, ...] | None = None
+        self.auth_error: str | None = None
+        self.auth_reads = 0  # finished reads (tests wait on it)
+        self._auth_wake = asyncio.Event()
+        self._auth_started = False
 
     # --- facts the screens read --------------------------------------------------------------
 
@@ -169,7 +188,8 @@ class PcmkConsoleApp(App):
     def screen_facts(self) -> ScreenFacts:
         return ScreenFacts(cluster_name=self.cluster_name, source_label=self.source_label,
                            production=self.production, frame_colour=self.frame_colour,
-                           read_only=self.read_only, cursor_blink=self.cursor_blink, clock=self.clock)
+                           read_only=self.read_only, cursor_blink=self.cursor_blink, clock=self.clock,
+                           auth=self.auth_collector is not None)
 
     def _load_themes(self) -> None:
         loaded = theme_files.load_themes(*self._theme_dirs)
@@ -291,6 +311,9 @@ class PcmkConsoleApp(App):
         self.events.extend(stamped)
         self._tell(self.state_message(stamped, changed=not result.unchanged or self.refresh_count == 1))
         self._rendered()
+        if self.snapshot is not None and self.auth_collector is not None and not self._auth_started:
+            self._auth_started = True  # after the first snapshot: it names the nodes to read
+            self.auth_loop()
 
     def _rendered(self) -> None:
         self._tell(self.status_message())
@@ -311,6 +334,43 @@ class PcmkConsoleApp(App):
 
     def _tick(self) -> None:
         self._tell(self.status_message())
+
+    # --- the auth view ---------------------------------------------------------------------
+
+    def auth_message(self) -> AuthChanged:
+        return AuthChanged(self.auth_nodes, self.auth_error, self.clock())
+
+    def refresh_auth(self) -> None:
+        """Read the auth view again now (after a plan run: it may have changed it)."""
+        self._auth_wake.set()
+
+    @work(exclusive=True, group="auth", exit_on_error=False)
+    async def auth_loop(self) -> None:
+        while True:
+            self._auth_wake.clear()
+            await self.read_auth()
+            try:
+                await asyncio.wait_for(self._auth_wake.wait(), self.auth_interval)
+            except asyncio.TimeoutError:
+                pass
+
+    async def read_auth(self) -> None:
+        """One read of every node's auth; a failure is a line for the screen, never a crash."""
+        snapshot = self.snapshot
+        if snapshot is None or self.auth_collector is None:
+            return
+        try:
+            nodes = await asyncio.wait_for(self.auth_collector(self.session, snapshot), AUTH_TIMEOUT)
+        except asyncio.CancelledError:
+            raise
+        except asyncio.TimeoutError:
+            self.auth_nodes, self.auth_error = None, f"no answer within {AUTH_TIMEOUT:.0f} s"
+        except Exception as error:  # noqa: BLE001 - the column says ? and the detail why
+            self.auth_nodes, self.auth_error = None, f"{type(error).__name__}: {error}"
+        else:
+            self.auth_nodes, self.auth_error = tuple(nodes), None
+        self.auth_reads += 1
+        self._tell(self.auth_message())
 
     # --- action log --------------------------------------------------------------------------
 
@@ -360,6 +420,7 @@ class PcmkConsoleApp(App):
             await self._apply(plan)
         finally:
             self.plans_finished += 1
+            self.refresh_auth()
 
     async def _apply(self, plan: Plan) -> None:
         self.notify(f"running: {plan.title}", timeout=2)
@@ -416,6 +477,7 @@ class PcmkConsoleApp(App):
             self.action_refresh_now()
         finally:
             self.plans_finished += 1
+            self.refresh_auth()
 
     # --- worker errors -----------------------------------------------------------------------
 

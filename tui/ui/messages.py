@@ -2,7 +2,7 @@
 
 The app owns the refresh loop, the action log subscription and the plans; the main screen
 owns the panes. Neither calls the other's methods by name or reads the other's attributes:
-the app posts the facts to the screen (StateChanged, StatusChanged, LogChanged, Repaint, PlanEvent)
+the app posts the facts to the screen (StateChanged, StatusChanged, LogChanged, AuthChanged, Repaint, PlanEvent)
 and the screen asks the app to run a plan (PlanRequested), which bubbles up to it.
 """
 
@@ -28,6 +28,7 @@ class ScreenFacts:
     read_only: bool
     cursor_blink: bool
     clock: Callable[[], float]
+    auth: bool = False  # the app reads the auth view: the node panes show an Auth column
 
 
 class StateChanged(Message):
@@ -55,6 +56,16 @@ class LogChanged(Message):
     def __init__(self, records: Mapping[str, Any]) -> None:
         super().__init__()
         self.records = records
+
+
+class AuthChanged(Message):
+    """The auth view was read (tui.ops.certs.authview.collect_auth): every node's NodeAuth,
+    or why the read failed (`error`; `nodes` is then None), and the time it was read."""
+
+    def __init__(self, nodes: Sequence[Any] | None, error: str | None, at: float) -> None:
+        super().__init__()
+        self.nodes = None if nodes is None else tuple(nodes)
+        self.error, self.at = error, at
 
 
 class Repaint(Message):

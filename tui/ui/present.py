@@ -52,6 +52,7 @@ class ViewOptions:
     operations: bool = False  # o
     timing: bool = False  # t
     fence_level: int = 2  # m: 0 off, 1 failed+pending, 2 all, 3 all with details
+    auth: bool = False  # the Auth column (the app reads the auth view)
 
 
 def node_state(node: Node) -> Cell:
@@ -87,6 +88,8 @@ def _attrs(node: Node) -> str:
 def node_columns(pane: str, options: ViewOptions) -> tuple[tuple[str, str], ...]:
     """(key, label) of each column of a node pane."""
     cols: list[tuple[str, str]] = [("name", "Node"), ("state", "State")]
+    if options.auth:  # next to the state: still on screen when 80 columns scroll the rest
+        cols.append(("auth", "Auth"))
     if pane == CLUSTER_PANE:
         cols += [("dc", "DC"), ("resources", "Resources"), ("feature", "Feature set")]
     elif pane == REMOTE_PANE:
@@ -112,8 +115,10 @@ def node_columns(pane: str, options: ViewOptions) -> tuple[tuple[str, str], ...]
     return tuple(cols)
 
 
-def node_row(node: Node, pane: str, options: ViewOptions) -> Row:
+def node_row(node: Node, pane: str, options: ViewOptions, auth: Cell = ("?", "muted")) -> Row:
+    """One node's cells; `auth` is its Auth cell (tui.ui.authcells.AuthView.cell)."""
     cells: dict[str, Cell] = {
+        "auth": auth,
         "name": (node.name, "node-name"),
         "state": node_state(node),
         "resources": _plain(node.resources_running),

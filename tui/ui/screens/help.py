@@ -36,6 +36,7 @@ KEY_HELP: tuple[tuple[str, str], ...] = (
     ("W", "Cluster-wide maintenance mode on / off *"),
     ("a / g", "Add a remote / guest node (wizard) *"),
     ("X", "Remove the selected remote or guest node (wizard) *"),
+    ("K", "Certificates: convert PSK to X.509 (wizard; :certs-renew renews) *"),
     ("D", "Diagnose the selected remote or guest node: why is it offline?"),
     ("?", "This help"),
     ("q", "Quit"),

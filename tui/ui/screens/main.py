@@ -7,6 +7,7 @@ into app requests; the refresh loop and the session live on the app.
 from __future__ import annotations
 
 import dataclasses
+import datetime
 from collections import deque
 from typing import Any, Iterable, Mapping
 
@@ -28,6 +29,7 @@ from textual.widgets import (
 from tui.ops import actions
 from tui.plaintext import one_line
 from tui.ui import literal, present, tables
+from tui.ui.authcells import AuthView
 from tui.ui.commands import CommandError, parse
 from tui.ui.logview import LOG_COLUMNS, full_text, is_running, log_row
 from tui.ui.present import CLUSTER_PANE, GUEST_PANE, REMOTE_PANE, ViewOptions
@@ -35,6 +37,7 @@ from tui.ui.widgets.keyed_table import KeyedTable
 from tui.ui.widgets.resource_tree import ResourceTree
 from tui.ui.widgets.status import BannerBar, StatusLine
 from tui.ui.messages import (
+    AuthChanged,
     LogChanged,
     PlanEvent,
     PlanRequested,
@@ -59,6 +62,18 @@ SHOW_TARGETS = {"cluster": ("nodes", "cluster-nodes"), "remote": ("nodes", "remo
 NODE_ACTIONS = {"standby", "node_maintenance"}
 MUTATING = NODE_ACTIONS | {"cleanup", "cluster_maintenance", "wizard", "remove_node"}
 REMOTE_KINDS = ("remote", "guest")  # the kinds the wizards add, remove and diagnose
+
+
+def _datetime(seconds: float) -> datetime.datetime:
+    return datetime.datetime.fromtimestamp(seconds, tz=datetime.timezone.utc)
+
+
+def auth_cell(auth: AuthView, node) -> tuple[str, str | None]:
+    """A node's Auth cell; empty for the nodes the auth view does not read (bundle replicas,
+    ping nodes: their connections are not configured by an environment file of theirs)."""
+    if str(node.kind) not in ("cluster", "remote", "guest"):
+        return ("", None)
+    return auth.cell(node.name)
 
 
 def filter_note(shown: int, total: int, needle: str) -> str:
@@ -100,11 +115,13 @@ class MainScreen(Screen):
         Binding("a", "wizard('add-remote')", "Add remote", show=False),
         Binding("g", "wizard('add-guest')", "Add guest", show=False),
         Binding("X", "remove_node", "Remove node", show=False),
+        # C is Cleanup's: the certificates wizard is K (keys)
+        Binding("K", "wizard('certs-convert')", "Certs"),
         # the same keys in read-only mode: say so instead of doing nothing
         *(Binding(key, f"blocked('{name}')", show=False)
           for key, name in (("s", "standby"), ("M", "node_maintenance"), ("C", "cleanup"),
                             ("W", "cluster_maintenance"), ("a", "add_remote"), ("g", "add_guest"),
-                            ("X", "remove_node"))),
+                            ("X", "remove_node"), ("K", "certs_convert"))),
         Binding("escape", "clear_filter", "Clear filter", show=False),
     ]
 
@@ -121,7 +138,8 @@ class MainScreen(Screen):
         self.freshness: tuple[str, bool] = ("", False)
         self.labels: tuple[str, ...] = ()
         self._behind: set[str] = set()  # what to render when the screen is shown again
-        self.options = ViewOptions()
+        self.options = ViewOptions(auth=facts.auth)
+        self.auth = AuthView()  # the auth view as last read (AuthChanged)
         self.filters: dict[str, str] = {}
         self.on_node_only = False
         self._dirty: set[str] = set(TABS)
@@ -223,6 +241,18 @@ class MainScreen(Screen):
         if self._showing("log"):
             self.render_log()
 
+    @on(AuthChanged)
+    def _auth_changed(self, message: AuthChanged) -> None:
+        first = not self.auth.collected  # the first read fills the column: no flash for it
+        self.auth = AuthView.of(message.nodes, error=message.error, now=None)
+        self._dirty.add("nodes")
+        if self._showing("auth"):
+            self.render_tab(self.active_tab, flash=not first)
+
+    def auth_view(self) -> AuthView:
+        """The auth view with the days counted from the console's clock now."""
+        return dataclasses.replace(self.auth, now=_datetime(self.facts.clock()))
+
     @on(Repaint)
     def _repaint(self, message: Repaint) -> None:
         if self._showing("repaint"):
@@ -245,6 +275,8 @@ class MainScreen(Screen):
             self.render_status()
         if "log" in behind:
             self.render_log()
+        if "auth" in behind and "state" not in behind:
+            self.render_tab(self.active_tab)
 
     def request_plan(self, plan) -> None:
         self.post_message(PlanRequested(plan))
@@ -270,18 +302,20 @@ class MainScreen(Screen):
         self.query_one("#banners", BannerBar).show(
             present.banners(self.outcome, snap, self.last_error))
 
-    def render_tab(self, tab: str, *, force: bool = False) -> None:
+    def render_tab(self, tab: str, *, force: bool = False, flash: bool = True) -> None:
         if tab not in self._dirty and not force:
             return
         self._dirty.discard(tab)
         snap = self.snapshot
         needle = self.filters.get(tab, "").lower()
         if tab == "nodes":
+            auth = self.auth_view()
             for pane, table_id in PANE_IDS.items():
                 table = self.query_one(f"#{table_id}", KeyedTable)
                 nodes = sorted(present.pane_nodes(snap, pane, needle), key=lambda n: n.name)
                 table.sync(present.node_columns(pane, self.options),
-                           {n.name: present.node_row(n, pane, self.options) for n in nodes})
+                           {n.name: present.node_row(n, pane, self.options, auth_cell(auth, n)) for n in nodes},
+                           flash=flash)
                 all_of_kind = present.pane_nodes(snap, pane)
                 subtitle = present.count_nodes(all_of_kind) if all_of_kind else "none"
                 self._subtitle(table, filtered(subtitle, len(nodes), len(all_of_kind), needle))
@@ -527,7 +561,8 @@ class MainScreen(Screen):
         from tui.ui.screens.node_detail import NodeDetail
 
         events = [(at, e) for at, e in self.events if getattr(e, "node", None) == node.name]
-        self.app.push_screen(NodeDetail(node, self.snapshot, events[-20:]))
+        auth = self.auth_view() if self.facts.auth else None
+        self.app.push_screen(NodeDetail(node, self.snapshot, events[-20:], auth=auth))
 
     # --- filter and command mode ------------------------------------------------------------
 
@@ -689,6 +724,10 @@ class MainScreen(Screen):
             else:
                 yield Entry(f"Maintenance on for {name}", "Stop managing its resources",
                             lambda: self.action_node_maintenance(True))
+        yield Entry("Convert to X.509 certificates…", "Wizard: Pacemaker Remote from the PSK authkey to certificates",
+                    lambda: self.action_wizard("certs-convert"))
+        yield Entry("Renew certificates…", "Wizard: reissue the certificates that expire soon",
+                    lambda: self.action_wizard("certs-renew"))
         yield Entry("Add a remote node…", "Wizard: pacemaker_remote on a new machine",
                     lambda: self.action_wizard("add-remote"))
         yield Entry("Add a guest node…", "Wizard: a VM or container resource becomes a node",

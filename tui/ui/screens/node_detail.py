@@ -1,4 +1,5 @@
-"""Enter on a node: its state, connection, attributes, resources, failures and recent events."""
+"""Enter on a node: its state, connection, authentication, attributes, resources, failures
+and recent events."""
 
 from __future__ import annotations
 
@@ -16,8 +17,12 @@ from tui.ops import actions
 from tui.pacemaker.model import Node, NodeKind, Snapshot
 from tui.pacemaker.when import at, cluster_time
 from tui.ui import literal
+from tui.ui.authcells import AuthView
 from tui.ui.palette import Palette
 from tui.ui.present import node_state, resource_label, resources_on
+
+
+AUTH_KINDS = (NodeKind.CLUSTER, NodeKind.REMOTE, NodeKind.GUEST)  # the nodes the auth view reads
 
 
 def _facts(node: Node) -> list[tuple[str, str]]:
@@ -85,17 +90,20 @@ class NodeDetail(ModalScreen[None]):
           for key, name in (("s", "standby"), ("M", "node_maintenance"), ("C", "cleanup"))),
     ]
 
-    def __init__(self, node: Node, snapshot: Snapshot, events: Sequence[tuple[float, object]]) -> None:
+    def __init__(self, node: Node, snapshot: Snapshot, events: Sequence[tuple[float, object]],
+                 *, auth: AuthView | None = None) -> None:
         super().__init__()
         self.node = node
         self.snapshot = snapshot
         self.events = events
+        self.auth = auth  # None: this console does not read the auth view
 
     def compose(self) -> ComposeResult:
         with VerticalScroll() as box:
             box.border_title = literal.content(f"Node {self.node.name}")
             yield Static(id="state")
             yield Static(id="facts")
+            yield Static(id="auth")
             yield Static(id="attributes")
             yield Static(id="resources")
             yield Static(id="failures")
@@ -114,6 +122,15 @@ class NodeDetail(ModalScreen[None]):
         for key, value in _facts(node):
             facts.add_row(key, value)
         self.query_one("#facts", Static).update(facts)
+
+        auth = self.query_one("#auth", Static)
+        auth.display = self.auth is not None and node.kind in AUTH_KINDS
+        if auth.display:
+            table = _table("Authentication", "", header=False)
+            table.add_column("", overflow="fold")  # a fingerprint or a path: wrapped, never cut
+            for label, value, token in self.auth.detail(node.name):
+                table.add_row(label, literal.text(value, palette.style(token)))
+            auth.update(table)
 
         attrs = _table("Attributes", "name", "value")
         for key, value in sorted(node.attributes.items()):

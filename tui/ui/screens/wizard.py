@@ -1,8 +1,13 @@
-"""The node wizards (add-remote, add-guest, remove-remote, remove-guest) and the diagnosis
-of a remote or guest node, as screens; the app opens them with
+"""The node wizards (add-remote, add-guest, remove-remote, remove-guest), the certificate
+wizards (certs-convert, certs-renew, certs-rollback) and the diagnosis of a remote or guest
+node, as screens; the app opens them with
 
     open_wizard(app, "add-remote", name="rn3")     # prefill any field by name
+    open_wizard(app, "certs-convert")
     open_diagnosis(app, "rn2")
+
+A flow (tui.ui.screens.wizard_flow.WizardFlow for the nodes, certs_flow.CertsFlow for the
+certificates) turns the form into checks and a plan; the screen is the same for both.
 
 One WizardScreen walks five pages: inputs (validated inline, each error naming its field),
 preflight (every check's verdict, what it saw and the fix; r retries the selected check, R
@@ -36,6 +41,7 @@ from tui.ops.plan import WaitStep
 from tui.ui import literal
 from tui.ui.progress import PlanProgress, poster
 from tui.ui.screens.wizard_diagnosis import DiagnosisScreen, diagnose_node
+from tui.ui.screens import certs_flow
 from tui.ui.screens.wizard_flow import KINDS, WizardFlow, WizardUnavailable, checks as field_checks
 from tui.ui.widgets.wizard_checks import CheckTable
 from tui.ui.widgets.wizard_diagnosis import DiagnosisView
@@ -50,25 +56,32 @@ REFRESH_WAIT = 15.0  # seconds to wait for a fresh status before diagnosing
 
 # --- the app's entry points ---------------------------------------------------------------------
 
-def open_wizard(app: Any, kind: str, **prefill: Any) -> None:
+def open_wizard(app: Any, kind: str, *, auto_check: bool = False, **prefill: Any) -> None:
     """Open the `kind` wizard ("add-remote", "add-guest", "remove-remote", "remove-guest")
-    with any field prefilled by name; refuses, with a notification, in read-only mode or
-    when the wizard cannot start (no status yet, not in this build)."""
+    with any field prefilled by name (auto_check: straight on to the checks, for a form the
+    caller filled); refuses, with a notification, in read-only mode or when the wizard cannot
+    start (no status yet, not in this build)."""
     if getattr(app, "read_only", False):
         app.notify(f"read-only: the {kind} wizard is disabled; nothing was run", title="read-only",
                    severity="warning")
         return
     session = getattr(app, "session", None)
     try:
-        flow = WizardFlow.start(kind, getattr(app, "snapshot", None),
-                                default_host=getattr(session, "action_host", None))
+        if kind in certs_flow.KINDS:
+            flow = certs_flow.CertsFlow.start(kind, getattr(app, "snapshot", None),
+                                              default_host=getattr(session, "action_host", None),
+                                              state_dir=getattr(session, "state_dir", None),
+                                              cluster=getattr(app, "cluster_name", "cluster"))
+        else:
+            flow = WizardFlow.start(kind, getattr(app, "snapshot", None),
+                                    default_host=getattr(session, "action_host", None))
     except WizardUnavailable as exc:
         app.notify(str(exc), title=f"{kind}: not opened", severity="error", timeout=10)
         return
     except Exception as exc:  # reading the cluster's facts: one line, never a traceback
         app.notify(f"{type(exc).__name__}: {exc}", title=f"{kind}: not opened", severity="error", timeout=10)
         return
-    app.push_screen(WizardScreen(flow, prefill=prefill))
+    app.push_screen(WizardScreen(flow, prefill=prefill, auto_check=auto_check))
 
 
 def open_diagnosis(app: Any, node: str) -> None:
@@ -122,12 +135,14 @@ class WizardScreen(Screen[None]):
         Binding("y", "run", "Run it"),
         Binding("d", "diagnose", "Diagnose"),
         Binding("u", "undo", "Undo"),
+        Binding("o", "rollback", "Roll back"),
         Binding("enter", "close", "Close", show=False),
     ]
 
-    def __init__(self, flow: WizardFlow, *, prefill: dict[str, Any] | None = None) -> None:
+    def __init__(self, flow: Any, *, prefill: dict[str, Any] | None = None, auto_check: bool = False) -> None:
         super().__init__()
-        self.flow = flow
+        self.flow = flow  # WizardFlow or CertsFlow
+        self.auto_check = auto_check
         self.prefill = dict(prefill or {})
         self.stage = "inputs"
         self.inp: Any = None
@@ -186,6 +201,8 @@ class WizardScreen(Screen[None]):
         self.set_class(self.production, "-production")
         self._show_stage("inputs")
         self.query_one(WizardInputs).focus_first()
+        if self.auto_check:
+            self.call_after_refresh(self._inputs_done)
 
     def _show_stage(self, stage: str) -> None:
         self.stage = stage
@@ -214,9 +231,12 @@ class WizardScreen(Screen[None]):
         if action == "close":
             return stage == "result"
         if action == "diagnose":
-            return stage == "result" and self.flow.adds
-        if action == "undo":
-            return stage == "result" and bool(getattr(self.result, "undo_offered", ()))
+            return stage == "result" and (self.flow.adds or self._diagnosis_target() is not None)
+        if action == "rollback":
+            return stage == "result" and self._rollback_run_id() is not None
+        if action == "undo":  # a certificate run is undone by its rollback (it restarts), not step by step
+            return stage == "result" and getattr(self.flow, "offers_undo", True) \
+                and bool(getattr(self.result, "undo_offered", ()))
         return True
 
     # --- inputs --------------------------------------------------------------------------------
@@ -349,10 +369,15 @@ class WizardScreen(Screen[None]):
 
         steps = len(self.plan.steps)
         method = self.flow.method(self.inp, tuple(self.query_one(CheckTable).outcomes.values()))
-        head = (f"{steps} step(s), method {method}: these exact commands run when you press y; "
+        how = f", method {method}" if method else ""
+        head = (f"{steps} step(s){how}: these exact commands run when you press y; "
                 f"b goes back; escape cancels (nothing has changed yet)")
+        lines = [literal.text(head)]
+        review_lines = getattr(self.flow, "review_lines", None)
+        for line, style in (review_lines(self.inp, self.plan) if review_lines else ()):
+            lines.append(literal.text(line, style))
         self.query_one("#review-title", Label).update(literal.content(self.plan.title))
-        self.query_one("#review-head", Static).update(literal.content(head))
+        self.query_one("#review-head", Static).update(Text("\n").join(lines))
         self.query_one("#review-plan", Static).update(plan_text(self.plan, self.default_host))
         self._show_stage("review")
         self.query_one("#review-box").focus()
@@ -398,6 +423,9 @@ class WizardScreen(Screen[None]):
         refresh = getattr(self.app, "action_refresh_now", None)
         if refresh is not None:
             refresh()
+        auth = getattr(self.app, "refresh_auth", None)
+        if auth is not None:  # a plan ran: the auth view may have changed
+            auth()
         summary = self.query_one("#result-summary", Static)
         lines: list[Text] = []
         if error is not None or result is None:
@@ -407,31 +435,69 @@ class WizardScreen(Screen[None]):
             ok = bool(getattr(result, "ok", False))
             self.outcome_line = result.summary()
             lines.append(literal.text(self.outcome_line, "bold green" if ok else "bold red"))
-            lines.append(literal.text(result.statement()))
+            result_lines = getattr(self.flow, "result_lines", None)
+            for line, style in (result_lines(result) if result_lines else ()):
+                lines.append(literal.text(line, style))  # before the statement: a long plan's is long
+            statement = getattr(self.flow, "statement", None)
+            said = statement(result) if statement else result.statement()
+            if said:
+                lines.append(literal.text(said))
             last = result.outcomes[-1] if result.outcomes else None
             if ok and last is not None and isinstance(last.step, WaitStep) and last.detail:
                 lines.append(literal.text(f"verified ({last.step.title}): {last.detail}", "green"))
             if getattr(result, "run_id", ""):
                 lines.append(literal.text(f"run id {result.run_id}: `pcmk-console runs {result.run_id}` "
                                           f"shows what ran", "dim"))
-            if not ok and getattr(result, "undo_offered", ()):
+            rollback = self._rollback_run_id()
+            if rollback:
+                lines.append(literal.text(f"o rolls back (certs-rollback {rollback}: the environment files "
+                                          f"restored, restarted in the same order); later: "
+                                          f"pcmk-console apply certs-rollback {rollback}", "bold"))
+            elif not ok and getattr(result, "undo_offered", ()) and getattr(self.flow, "offers_undo", True):
                 lines.append(literal.text("u offers the undo of the steps that were done", "bold"))
-        lines.append(literal.text("enter or escape closes" + (", d diagnoses the node" if self.flow.adds else ""),
-                                  "dim"))
+        target = self._diagnosis_target()
+        lines.append(literal.text("enter or escape closes" + (f", d diagnoses {target}" if target else ""), "dim"))
         summary.update(Text("\n").join(lines))
         self._show_stage("result")
         self.query_one("#result-box").focus()
-        if result is not None and not result.ok and self.flow.adds and self._verification_failed(result):
+        if result is not None and not result.ok and self._verification_failed(result) \
+                and self._diagnosis_target() is not None:
             self.action_diagnose()
 
-    @staticmethod
-    def _verification_failed(result: Any) -> bool:
-        """The plan ran to its check that the node came online, and that did not hold."""
+    def _verification_failed(self, result: Any) -> bool:
+        """The plan ran to its check that the node(s) came online, and that did not hold."""
+        own = getattr(self.flow, "verification_failed", None)
+        if own is not None:
+            return own(result)
         bad = result.failed
         return bad is not None and isinstance(bad.step, WaitStep)
 
+    def _rollback_run_id(self) -> str | None:
+        own = getattr(self.flow, "rollback_run_id", None)
+        return own(self.result) if own is not None and self.result is not None else None
+
+    def _diagnosis_target(self) -> str | None:
+        """The node d diagnoses: the wizard's node, or (certificates) the first remote or guest
+        node the status shows offline after a failed verification."""
+        if self.flow.adds:
+            return self.flow.node_name(self.inp)
+        offline = getattr(self.flow, "offline_nodes", None)
+        if offline is None or self.result is None or not self._verification_failed(self.result):
+            return None
+        names = offline(getattr(self.app, "snapshot", None))
+        return names[0] if names else None
+
+    def action_rollback(self) -> None:
+        """The conversion's rollback: the certs-rollback wizard for this run, its checks at
+        once; it shows its plan and runs only on y, as every plan here."""
+        run_id = self._rollback_run_id()
+        if self.stage != "result" or not run_id:
+            return
+        self.dismiss(None)
+        open_wizard(self.app, "certs-rollback", auto_check=True, run_id=run_id)
+
     def action_diagnose(self) -> None:
-        name = self.flow.node_name(self.inp)
+        name = self._diagnosis_target()
         if self.stage != "result" or not name:
             return
         view = self.query_one("#result-diagnosis", DiagnosisView)

@@ -7,6 +7,10 @@ remove, a RadioSet for the method and a Checkbox for the remove wizards' authkey
 hands the raw choices to the flow (tui.ui.screens.wizard_flow), which builds the wizard's
 input object; the errors it finds come back through `show_errors`, one line under each field.
 
+The certificate wizards' forms (CERTS_FORMS) add a choice (a RadioSet: where the
+certificates come from) that decides which rows show (Field.shown_when); a hidden row is not
+in values().
+
 Every option and prefill can come from the cluster or the keyboard: shown as literal text.
 """
 
@@ -43,11 +47,15 @@ def methods(kind: str) -> tuple[tuple[str, str], ...]:
 class Field:
     name: str  # the input's field name, as FieldError.field names it
     label: str
-    kind: str = "text"  # text | resource | node | method | flag
+    kind: str = "text"  # text | resource | node | method | flag | choice
     placeholder: str = ""
     check: str | None = None  # the tui.ops.nodes.validate function for a text field
     required: bool = False
     hint: str = ""
+    choices: tuple[tuple[str, str], ...] = ()  # choice: (value, what it means)
+    shown_when: tuple[str, tuple[str, ...]] | None = None  # (choice field, its values): else hidden
+    default: Any = None  # a flag's or a choice's value when nothing is prefilled
+    flag_label: str = "remove it from the target"
 
 
 def _name(required_hint: str) -> Field:
@@ -84,6 +92,57 @@ FORMS: dict[str, tuple[Field, ...]] = {
         Field("name", "Guest node", kind="node", required=True),
         Field("method", "Method", kind="method"),
         Field("remove_authkey", "Authkey", kind="flag", hint="remove the target's authkey (the cluster keeps its own)"),
+    ),
+}
+
+
+CA_CHOICES = (
+    ("create", "a new private CA, kept in the state dir"),
+    ("given", "my CA on this machine: cert and key files"),
+    ("files", "files already on the nodes ({node} paths)"),
+)
+_SIGNED = ("create", "given")
+
+
+def _on_nodes(name: str, label: str, example: str, *, required: bool = True) -> Field:
+    return Field(name, label, placeholder=example, required=required, shown_when=("ca", ("files",)))
+
+
+# the certificate wizards' forms (tui.ui.screens.certs_flow); apart: FORMS are the node wizards'
+CERTS_FORMS: dict[str, tuple[Field, ...]] = {
+    "certs-convert": (
+        Field("ca", "Certificates from", kind="choice", choices=CA_CHOICES, default="create"),
+        Field("ca_dir", "CA directory", placeholder="(the state directory's certs/<cluster>/)",
+              shown_when=("ca", ("create",)), hint="made once (key 0600); renewals use the same CA"),
+        Field("ca_cert", "CA certificate", placeholder="/path/on/this/machine/ca.crt", required=True,
+              shown_when=("ca", ("given",))),
+        Field("ca_key", "CA key", placeholder="/path/on/this/machine/ca.key", required=True,
+              shown_when=("ca", ("given",)), hint="read here to sign; never sent to a node"),
+        _on_nodes("ca_file", "CA file on the nodes", "/etc/pki/pacemaker/ca.crt"),
+        _on_nodes("cert_file", "Certificate on nodes", "/etc/pki/pacemaker/{node}.crt"),
+        _on_nodes("key_file", "Key on the nodes", "/etc/pki/pacemaker/{node}.key"),
+        _on_nodes("crl_file", "CRL on the nodes", "(none)  /etc/pki/pacemaker/crl.pem", required=False),
+        Field("days", "Validity (days)", placeholder="825", shown_when=("ca", _SIGNED),
+              hint="keys are made on the nodes; the console signs"),
+        Field("remove_authkey", "Authkey", kind="flag", default=False,
+              flag_label="remove the authkey once X.509 is proven",
+              hint="final: no PSK fallback and no rollback after it"),
+    ),
+    "certs-renew": (
+        Field("days", "Renew within (days)", placeholder="30",
+              hint="reissue what expires within this many days"),
+        Field("ca", "Signed by", kind="choice", choices=CA_CHOICES[:2], default="create"),
+        Field("ca_dir", "CA directory", placeholder="(the state directory's certs/<cluster>/)",
+              shown_when=("ca", ("create",))),
+        Field("ca_cert", "CA certificate", placeholder="/path/on/this/machine/ca.crt", required=True,
+              shown_when=("ca", ("given",))),
+        Field("ca_key", "CA key", placeholder="/path/on/this/machine/ca.key", required=True,
+              shown_when=("ca", ("given",))),
+        Field("validity", "Validity (days)", placeholder="825"),
+    ),
+    "certs-rollback": (
+        Field("run_id", "Convert run id", placeholder="20261201T210326123456Z-1a2b3c4d", required=True,
+              hint="the certs-convert run to undo"),
     ),
 }
 
@@ -186,7 +245,7 @@ class WizardInputs(VerticalScroll):
                  id: str | None = None) -> None:
         super().__init__(id=id)
         self.kind = kind
-        self.fields = FORMS[kind]
+        self.fields = FORMS[kind] if kind in FORMS else CERTS_FORMS[kind]
         self.facts = facts
         self.prefill = dict(prefill or {})
         self.checks = dict(checks or {})
@@ -223,8 +282,14 @@ class WizardInputs(VerticalScroll):
                                           id=f"method-{name}", name=name)
                               for name, words in methods(self.kind)), id=f"field-{field.name}")
         if field.kind == "flag":
-            return Checkbox(literal.content("remove it from the target"), value=bool(self.prefill.get(field.name, True)),
+            default = True if field.default is None else field.default
+            return Checkbox(literal.content(field.flag_label), value=bool(self.prefill.get(field.name, default)),
                             id=f"field-{field.name}")
+        if field.kind == "choice":
+            wanted = self.prefill.get(field.name) or field.default
+            return RadioSet(*(RadioButton(literal.content(words), value=value == wanted,
+                                          id=f"{field.name}-{value}", name=value)
+                              for value, words in field.choices), id=f"field-{field.name}")
         raise ValueError(f"no such field kind: {field.kind}")
 
     def compose(self) -> ComposeResult:
@@ -233,6 +298,35 @@ class WizardInputs(VerticalScroll):
             self.rows[field.name] = row
             yield row
 
+    def on_mount(self) -> None:
+        self.show_chosen()
+
+    def _choice(self, name: str) -> str | None:
+        row = self.rows.get(name)
+        widget = row.widget if row is not None else None
+        if isinstance(widget, RadioSet):
+            pressed = widget.pressed_button
+            if pressed is not None:
+                return pressed.name
+            field = row.field
+            return self.prefill.get(name) or field.default
+        return None
+
+    def shown(self, field: Field) -> bool:
+        if field.shown_when is None:
+            return True
+        name, values = field.shown_when
+        return self._choice(name) in values
+
+    def show_chosen(self) -> None:
+        """Only the rows the current choice uses are on the form (and in values())."""
+        for field in self.fields:
+            self.rows[field.name].display = self.shown(field)
+
+    def on_radio_set_changed(self, event: RadioSet.Changed) -> None:
+        if any(f.kind == "choice" for f in self.fields):
+            self.show_chosen()
+
     # --- reading ----------------------------------------------------------------------------
 
     def values(self) -> dict[str, Any]:
@@ -240,11 +334,15 @@ class WizardInputs(VerticalScroll):
         (None when none is chosen), the method's name, a flag's bool."""
         out: dict[str, Any] = {}
         for field in self.fields:
+            if not self.shown(field):
+                continue
             widget = self.rows[field.name].widget
             if isinstance(widget, Input):
                 out[field.name] = widget.value.strip()
             elif isinstance(widget, Select):
                 out[field.name] = None if widget.is_blank() else widget.value
+            elif isinstance(widget, RadioSet) and field.kind == "choice":
+                out[field.name] = self._choice(field.name)
             elif isinstance(widget, RadioSet):
                 pressed = widget.pressed_button
                 out[field.name] = (pressed.name if pressed is not None else None) or "auto"
@@ -256,8 +354,12 @@ class WizardInputs(VerticalScroll):
         """Each text field's own check, now (the validators' verdict on the current value)."""
         errors: dict[str, str] = {}
         for field in self.fields:
+            if not self.shown(field):
+                continue
             widget = self.rows[field.name].widget
-            if isinstance(widget, Input):
+            if isinstance(widget, Input) and field.required and not widget.validators and not widget.value.strip():
+                errors[field.name] = f"{field.label}: required"
+            elif isinstance(widget, Input):
                 result = widget.validate(widget.value)
                 if result is not None and not result.is_valid:
                     errors[field.name] = "; ".join(result.failure_descriptions)
@@ -283,7 +385,7 @@ class WizardInputs(VerticalScroll):
     def focus_first(self, names: Iterable[str] = ()) -> None:
         wanted = set(names)
         for field in self.fields:
-            if not wanted or field.name in wanted:
+            if (not wanted or field.name in wanted) and self.shown(field):
                 self.rows[field.name].widget.focus()
                 return
 

@@ -82,6 +82,14 @@ class RunProgress(Vertical):
         for key, cell in zip(("n", "state", "step", "host", "note"), self._cells(step_id)):
             table.update_cell(step_id, key, cell, update_width=True)
 
+    def _follow(self, step_id: str) -> None:
+        """Keep the running step in view: a long plan (a conversion has ~90 steps) runs past
+        the table's height."""
+        number = self.numbers.get(step_id)
+        if number is not None:
+            table = self.query_one("#steps", DataTable)
+            table.scroll_to(y=max(0, number - 3), animate=False)
+
     def say(self, line: str, style: str = "bold") -> None:
         self.line = literal.text(line).plain
         self.query_one("#run-line", Label).update(literal.text(line, style))
@@ -100,6 +108,7 @@ class RunProgress(Vertical):
         elif isinstance(event, StepStarted):
             self.states[event.step_id] = "running"
             self._refresh_row(event.step_id)
+            self._follow(event.step_id)
             where = f" on {event.host}" if event.host else ""
             self.say(f"{self._step(event.step_id)}: {event.title}{where}")
             self.out(f"== {self._step(event.step_id)}: {event.title}{where}", "bold")
