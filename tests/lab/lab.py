@@ -20,8 +20,11 @@ from .proc import LabError, Owned, kill_group, wait_for
 from .rootfs import REMOTED as ROOTFS_REMOTED, ensure_rootfs, rootfs_dir
 from .state import BASE, Claim, Record, cleanup, lab_prefix, stop_order
 
+# the variables that switch a Pacemaker >= 3.0 daemon to X.509 (tui.pacemaker.nodecmds)
+TLS_VARIABLES = ("PCMK_ca_file=", "PCMK_cert_file=", "PCMK_key_file=", "PCMK_crl_file=")
 NAME_RE = re.compile(r"^[a-z][a-z0-9]{0,7}$")
-DAEMON_ENV = {"PCMK_logfile": "/var/log/pacemaker/pacemaker.log", "PCMK_logfacility": "none"}
+# how long down() lets pacemaker stop (the shim's bound) before the rest is killed
+DOWN_STOP_SECONDS = 20
 
 
 @dataclass(frozen=True)
@@ -142,6 +145,7 @@ class Lab:
         self.config_path = self.dir / "pcmk-console.yaml"
         self.ssh_key = self.dir / "ssh" / "id_ed25519"
         self.known_hosts = self.dir / "ssh" / "known_hosts"
+        self.authkey_copy = self.dir / "authkey"
         self.nodes: dict[str, NodeInfo] = {
             s.name: NodeInfo(s.name, s.kind, s.addr) for s in self.spec.node_specs()
             if not s.spare}
@@ -186,6 +190,7 @@ class Lab:
 
     def down(self) -> None:
         t0 = time.monotonic()
+        self._stop_pacemaker_quietly()
         for owned in stop_order(list(self._procs.values())):
             # pcsd's Ruby part ignores SIGTERM: no point waiting for it
             kill_group(owned, timeout=20 if owned.name.endswith(":pacemakerd") else
@@ -256,6 +261,42 @@ class Lab:
                      lambda: not self.remoted_running(name), timeout=10, interval=0.05)
             self.run_on(name, ["systemctl", "stop", "pacemaker_remote"])  # the stale pidfile
 
+    # pacemakerd on node1 runs under the node's systemctl shim too (unit `pacemaker`): it
+    # sources node1's /etc/default/pacemaker, so a restart picks up what a test wrote there
+    def pacemaker_running(self) -> bool:
+        return self.run_on("node1", ["systemctl", "is-active", "pacemaker"]).returncode == 0
+
+    def start_pacemaker(self) -> None:
+        self._systemctl_cluster("start")
+
+    def stop_pacemaker(self, timeout: float = 120) -> None:
+        self._systemctl_cluster("stop", timeout=timeout)
+
+    def restart_pacemaker(self, timeout: float = 200) -> None:
+        """`systemctl restart pacemaker` on node1, what the console does: SIGTERM, every
+        pacemaker daemon gone (SIGKILL after the shim's 90 s), started again; corosync
+        keeps running. Returns when pacemakerd runs, not when the node is back online."""
+        self._systemctl_cluster("restart", timeout=timeout)
+
+    def _systemctl_cluster(self, verb: str, timeout: float = 60, env: tuple = ()) -> None:
+        res = self.run_on("node1", ["env", *env, "systemctl", verb, "pacemaker"],
+                          timeout=timeout)
+        if res.returncode != 0:
+            raise LabError(f"systemctl {verb} pacemaker on node1: exit {res.returncode}: "
+                           f"{(res.stderr or res.stdout).strip()[-500:]}")
+
+    def _stop_pacemaker_quietly(self) -> None:
+        """Before teardown: stop pacemaker cleanly while corosync and the remotes still
+        answer (bounded); a node that is not up is simply skipped."""
+        node = self._nodes.get("node1")
+        if node is None or node.holder is None:
+            return
+        try:
+            self._systemctl_cluster("stop", timeout=DOWN_STOP_SECONDS + 10,
+                                    env=(f"PCMK_LAB_STOP_TIMEOUT={DOWN_STOP_SECONDS}",))
+        except LabError as exc:
+            self.log(f"lab[{self.spec.tag}]: stopping pacemaker on node1: {exc}")
+
     def start_remoted(self, name: str) -> None:
         if self.remoted_running(name):
             raise LabError(f"pacemaker-remoted on {name} is already running")
@@ -312,11 +353,13 @@ class Lab:
         self._pcsd = True
 
     def ensure_healthy(self, timeout: float = 90) -> crmmon.Status:
-        """Undo what tests may have done (stopped or broken remoted, stopped or failed
-        containers, standby; spares added to the cluster) and wait until every node is up
+        """Undo what tests may have done (X.509 or moved keys: back to PSK; stopped or
+        broken remoted, stopped or failed containers, standby, maintenance-mode; spares
+        added to the cluster) and wait until every node is up
         again with its Dummy and every spare is pristine (not in the cluster, remoted not
         running, no key, its VM running without guest meta)."""
         n1 = self.node("node1")
+        self._restore_psk()
         self._reset_cib(n1)
         for info in self.spares.values():
             self._reset_spare(info)
@@ -328,8 +371,127 @@ class Lab:
                 n1.run(["crm_resource", "--resource", f"{info.name}-container", "--meta",
                         "--delete-parameter", "target-role"])
             n1.run(["crm_attribute", "--node", info.name, "--name", "standby", "--delete"])
+        n1.run(["crm_attribute", "--type", "crm_config", "--name", "maintenance-mode",
+                "--delete"])
         n1.run(["crm_resource", "--cleanup"], timeout=60)
         return self.wait_all_up(timeout=timeout)
+
+    # --- PSK / X.509 (issue 11: tests convert the lab and must leave it on PSK) -----------
+    def daemon_tls_environ(self, name: str) -> dict[str, str] | None:
+        """The PCMK_*_file variables the node's connection daemon (pacemaker-controld on
+        node1, pacemaker-remoted elsewhere) started with; None when it does not run."""
+        process = "pacemaker-contr" if name == "node1" else "pacemaker-remot"
+        res = self.run_on(name, ["sh", "-c", 'pid=$(pgrep -o -x "$1") || exit 3; '
+                                 'tr "\\0" "\\n" < "/proc/$pid/environ"', "environ", process])
+        if res.returncode != 0:
+            return None
+        return dict(line.split("=", 1) for line in res.stdout.splitlines()
+                    if line.startswith(TLS_VARIABLES) and "=" in line)
+
+    def _restore_psk(self) -> None:
+        """Every node back on the lab's PSK: pristine /etc/default/pacemaker, the lab's
+        authkey, no /etc/pacemaker/tls, no run backups; then restart what runs with other
+        settings than that, as a conversion would (maintenance mode, remotes first, then
+        node1) so no resource restarts and no connection attempt fails meanwhile."""
+        key = self._lab_authkey()
+        stale: list[str] = []
+        for info in self.nodes.values():
+            node = self.node(info.name)
+            changed = self._restore_env_file(node)
+            path = node.state("etc-pacemaker") / "authkey"
+            if not path.exists() or path.read_bytes() != key:
+                node.write_authkey(key)
+                changed = True
+            self._remove_tls_files(node)
+            if info.kind == "cluster" and not self.pacemaker_running():
+                self.start_pacemaker()
+                continue
+            env = self.daemon_tls_environ(info.name)
+            if (changed or env) and env is not None:
+                stale.append(info.name)
+        for info in self.spares.values():
+            self._remove_tls_files(self.node(info.name))
+        if not stale:
+            return
+        self.log(f"lab[{self.spec.tag}]: back to PSK, restarting {', '.join(stale)}")
+        self.restart_daemons(stale)
+
+    def restart_daemons(self, names=None) -> None:
+        """Restart the connection daemons of `names` (default: node1 and every remote and
+        guest node) so they read their env files and keys again, as the conversion does:
+        maintenance mode on, the remotes and guests first, then node1 (until it is online),
+        maintenance mode off. Returns without waiting for the remotes to reconnect."""
+        names = list(self.nodes) if names is None else list(names)
+        self.maintenance(True)
+        for name in names:
+            if name != "node1":
+                res = self.run_on(name, ["systemctl", "restart", "pacemaker_remote"], timeout=90)
+                if res.returncode != 0:
+                    raise LabError(f"systemctl restart pacemaker_remote on {name}: exit "
+                                   f"{res.returncode}: {(res.stderr or res.stdout).strip()[-300:]}")
+        if "node1" in names:
+            self.restart_pacemaker()
+            self.wait_until("node1 online after its restart", lambda st: st.node_up("node1"),
+                            timeout=120)
+        self.maintenance(False)
+
+    def env_files(self) -> dict[str, bytes | None]:
+        """Every node's /etc/default/pacemaker (None: there is none), spares included."""
+        out = {}
+        for name in (*self.nodes, *self.spares):
+            path = self.node(name).state("etc-default") / "pacemaker"
+            out[name] = path.read_bytes() if path.exists() else None
+        return out
+
+    def daemon_pids(self) -> dict[str, str]:
+        """The PIDs of the daemons a conversion restarts (pacemakerd and pacemaker-controld
+        on node1, pacemaker-remoted elsewhere): equal before and after = nothing restarted."""
+        out = {}
+        for name in self.nodes:
+            names = ("pacemakerd", "pacemaker-contr") if name == "node1" else ("pacemaker-remot",)
+            out[name] = " ".join(self.run_on(name, ["pgrep", "-x", n]).stdout.strip()
+                                 for n in names)
+        return out
+
+    def maintenance(self, on: bool) -> None:
+        """maintenance-mode on, and (on) until the controller has marked every remote and
+        guest node in maintenance: restarting pacemaker_remote before that makes it wait for
+        an ordered shutdown that never comes (60 s here; 30 min under systemd)."""
+        n1 = self.node("node1")
+        n1.run(["crm_attribute", "--type", "crm_config", "--name", "maintenance-mode",
+                "--update", "true" if on else "false"], check=True)
+        if not on:
+            return
+        st = self.status()
+        names = [n for n, i in self.nodes.items() if i.kind != "cluster" and st.node_up(n)]
+        for name in names:
+            try:
+                wait_for(f"{name} marked in maintenance", lambda n=name: n1.run(
+                    ["cibadmin", "--query", "--xpath",
+                     f"//node_state[@uname='{n}'][@node_in_maintenance='1']"]).returncode == 0,
+                    timeout=10, interval=0.1)
+            except LabError as exc:
+                self.log(f"lab[{self.spec.tag}]: {exc}")
+
+    def _lab_authkey(self) -> bytes:
+        if self.authkey_copy.exists():
+            return self.authkey_copy.read_bytes()
+        return (self.node("node1").state("etc-pacemaker") / "authkey").read_bytes()
+
+    @staticmethod
+    def _remove_tls_files(node: Node) -> None:
+        """/etc/pacemaker/tls (and tls-* folders tests make), the keys tests moved away
+        (authkey.*), what runs leave beside the files they replace."""
+        for p in node.state("etc-pacemaker").glob("tls*"):  # tests' own files: tls-*
+            shutil.rmtree(p, ignore_errors=True) if p.is_dir() else p.unlink(missing_ok=True)
+        for sub in ("etc-pacemaker", "etc-default"):
+            for p in node.state(sub).iterdir():
+                if ".pcmk-backup-" in p.name or ".pcmk-tmp-" in p.name or \
+                        p.name.startswith("authkey."):
+                    if p.is_dir():
+                        shutil.rmtree(p, ignore_errors=True)
+                    else:
+                        p.unlink(missing_ok=True)
 
     def _reset_cib(self, n1: Node) -> None:
         """Put the configuration's resources and constraints back as the lab made them
@@ -386,7 +548,7 @@ class Lab:
         """rn1/gn1: the cluster's authkey, the pristine environment file, remoted running
         (restarted when either had changed)."""
         node = self.node(name)
-        key = (self.node("node1").state("etc-pacemaker") / "authkey").read_bytes()
+        key = self._lab_authkey()
         path = node.state("etc-pacemaker") / "authkey"
         changed = self._restore_env_file(node)
         if not path.exists() or path.read_bytes() != key:
@@ -458,6 +620,9 @@ class Lab:
 
         client_pub = sshkeys.keygen(self.ssh_key, f"pcmk-console-lab-{spec.tag}")
         authkey = os.urandom(256)
+        # the lab's own copy: ensure_healthy() puts it back when a test moved node keys away
+        self.authkey_copy.write_bytes(authkey)
+        os.chmod(self.authkey_copy, 0o600)
         known = []
         for s in node_specs:
             node = Node(s, self.dir / "nodes" / s.name, self._rootfs)
@@ -519,7 +684,7 @@ class Lab:
         wait_for("corosync on node1 to be quorate",
                  lambda: "Quorate:          Yes" in n1.run(["corosync-quorumtool", "-s"]).stdout,
                  timeout=30, interval=0.1)
-        self._own(n1.spawn("pacemakerd", ["pacemakerd"], DAEMON_ENV))
+        self.start_pacemaker()
 
     def _start_remoted(self, node: Node) -> None:
         self._systemctl(node.name, "start")

@@ -29,12 +29,14 @@ STATE_DIRS = (
     # root's own home: the host's /root/.bashrc (sourced by every SSH command) stays out
     ("/root", "root-home", "root", 0o700),
 )
-# remote, guest and spare nodes: the systemctl/service shims (first in PATH)
+# remote, guest and spare nodes: the systemctl/service shims (first in PATH; the cluster
+# node has its own, for pacemaker)
 REMOTE_DIRS = (
     ("/usr/local/sbin", "usr-local-sbin", "root", 0o755),
     ("/etc/corosync", "etc-corosync", "root", 0o755),  # empty: the host's corosync.conf
 )                                                        # would mark it a cluster node
 CLUSTER_DIRS = (
+    ("/usr/local/sbin", "usr-local-sbin", "root", 0o755),  # the pacemaker systemctl shim
     ("/etc/corosync", "etc-corosync", "root", 0o755),
     ("/var/lib/corosync", "var-lib-corosync", "root", 0o700),
 )
@@ -153,8 +155,7 @@ class Node:
         # of the root's, so the host's file is never edited
         shutil.copytree((self.rootfs or Path("/")) / "etc/default", self.state("etc-default"),
                         symlinks=True, dirs_exist_ok=True)
-        if self.spec.kind != "cluster":
-            shims.install(self.state("usr-local-sbin"))
+        shims.install(self.state("usr-local-sbin"), self.spec.kind)
 
     def write_authkey(self, key: bytes) -> None:
         p = self.state("etc-pacemaker") / "authkey"

@@ -60,13 +60,20 @@ def cleanup(tag: str, log=print) -> list[str]:
     rec_path = folder / "state.json"
     rec = Record(rec_path) if rec_path.exists() else None
     prefix = lab_prefix(tag)
+    names = set(rec.data["netns"] if rec else ()) | {
+        n for n in netns.netns_list() if n.startswith(prefix)}
+    # pacemakerd runs under node1's systemctl shim, not as a recorded group: it goes first
+    # (while corosync and the remotes still answer), as stop_order() wants
+    for ns in sorted(names):
+        pids = [p for p in netns.ns_pids(ns) if _comm(p) == "pacemakerd"]
+        if pids:
+            kill_pids(pids, timeout=20)
+            done.append(f"stopped pacemakerd in {ns}")
     if rec:
         for owned in stop_order(rec.procs()):
             if owned.is_ours() and alive(owned.pid):
                 kill_group(owned, timeout=20 if owned.name.endswith(":pacemakerd") else 5)
                 done.append(f"killed {owned.name} (pgid {owned.pid})")
-    names = set(rec.data["netns"] if rec else ()) | {
-        n for n in netns.netns_list() if n.startswith(prefix)}
     for ns in sorted(names):
         pids = netns.ns_pids(ns)
         if pids:
@@ -88,6 +95,13 @@ def cleanup(tag: str, log=print) -> list[str]:
     for line in done:
         log(f"lab[{tag}]: {line}")
     return done
+
+
+def _comm(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/comm").read_text().strip()
+    except OSError:
+        return ""
 
 
 def leftovers(tag: str | None = None) -> dict[str, list[str]]:

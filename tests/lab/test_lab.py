@@ -145,3 +145,63 @@ def test_the_console_parser_reads_the_real_crm_mon(anylab, request):
     assert any(is_lost_connection(f.exit_reason) for f in snap.failures), snap.failures
     anylab.start_remoted("rn1")
     anylab.wait_all_up(timeout=60)
+
+
+# --- node1's systemctl shim (pacemaker) and the X.509 argv of tui.pacemaker.nodecmds ---------
+
+def _pids(lab: Lab, node: str, process: str) -> str:
+    return lab.run_on(node, ["pgrep", "-x", process]).stdout.strip()
+
+
+def test_cluster_shim_restarts_pacemaker_with_its_env_file_keeping_corosync(anylab):
+    lab = anylab
+    assert lab.run_on("node1", ["systemctl", "is-active", "pacemaker"]).stdout.strip() == "active"
+    missing = lab.run_on("node1", ["systemctl", "restart", "corosync"])
+    assert missing.returncode == 5 and "could not be found" in missing.stderr
+    corosync, pacemakerd = _pids(lab, "node1", "corosync"), _pids(lab, "node1", "pacemakerd")
+    env = lab.node("node1").state("etc-default") / "pacemaker"
+    env.write_text(env.read_text() + "PCMK_lab_marker=restarted-by-the-shim\n")
+    res = lab.run_on("node1", ["systemctl", "restart", "pacemaker"], timeout=200)
+    assert res.returncode == 0, res.stderr
+    assert _pids(lab, "node1", "corosync") == corosync
+    assert _pids(lab, "node1", "pacemakerd") not in ("", pacemakerd)
+    # the new daemons started from the env file, in a clean environment (no SSH variables)
+    environ = lab.run_on("node1", ["sh", "-c", 'tr "\\0" "\\n" < /proc/$(pgrep -o -x '
+                                   'pacemaker-contr)/environ']).stdout.splitlines()
+    assert "PCMK_lab_marker=restarted-by-the-shim" in environ
+    assert not [v for v in environ if v.startswith(("SSH_", "PYTEST"))], environ
+    lab.wait_until("node1 online again", lambda st: st.node_up("node1"), timeout=90)
+    lab.ensure_healthy()  # the env file back; pacemaker restarted again
+    assert env.read_text().count("PCMK_lab_marker") == 0
+
+
+def test_x509_argv_of_the_console_work_inside_every_node(anylab):
+    """Every X.509 builder of tui.pacemaker.nodecmds runs inside the lab's nodes (tools
+    present, the node's own hacluster/haclient), in a scratch folder under /etc/pacemaker."""
+    from tui.pacemaker import nodecmds as nc
+
+    lab = anylab
+    folder = "/etc/pacemaker/tls-argv-test"  # removed by ensure_healthy
+    for name, info in lab.nodes.items():
+        def ok(argv, name=name):
+            res = lab.run_on(name, list(argv))
+            assert res.returncode == 0, (name, argv, res.stderr)
+            return res.stdout
+
+        assert ok(nc.pacemaker_version(info.kind)).startswith("Pacemaker ")
+        assert ok(nc.openssl_present()).startswith("OpenSSL ")
+        key = f"{folder}/node.key"
+        ok(nc.make_tls_dir(folder))
+        ok(nc.generate_key(key))
+        for argv in nc.key_access(key):
+            ok(argv)
+        assert "BEGIN CERTIFICATE REQUEST" in ok(nc.make_csr(key, name))
+        assert "BEGIN PUBLIC KEY" in ok(nc.public_key(key))
+        assert ok(nc.stat_files(folder, key)).splitlines() == [
+            f"root:haclient:750 {folder}", f"root:haclient:640 {key}"]
+        ok(("chown", "hacluster:haclient", key))  # the node's own users resolve
+        process = nc.TLS_DAEMONS[info.kind]
+        assert lab.run_on(name, list(nc.daemon_tls_environ(process))).returncode == 0
+        assert lab.run_on(name, list(nc.daemon_tls_environ("no-such-daemon"))).returncode == 3
+    lab.ensure_healthy()
+    assert lab.run_on("node1", ["test", "-e", folder]).returncode != 0
