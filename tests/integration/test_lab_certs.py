@@ -172,8 +172,8 @@ def test_certificate_from_another_ca_is_caught_before_anything_changes(lab3h: La
                   tmp_path=tmp_path)
     assert res.returncode == 1, _said(res)
     said = res.stdout + res.stderr
-    # named: the node and its file (by path or by what it is), and why
-    assert re.search(r"rn1\b.*(certificate|tls-own/rn1\.crt).*\n?.*CA B", said), _said(res)
+    # named: the node, its file by role and path, and why
+    assert re.search(r"rn1: certificate /etc/pacemaker/tls-own/rn1\.crt: .*CA B", said), _said(res)
     assert "nothing ran" in said, _said(res)
     assert lab.env_files() == env_before
     assert lab.daemon_pids() == pids_before

@@ -118,9 +118,9 @@ async def test_files_mode_validates_the_operators_files_on_every_node(context, t
 
 
 @pytest.mark.parametrize("damage, line", [
-    ({"other_ca_on": "rn1"}, "rn1: certificate:"),
-    ({"bad_mode_on": "n2"}, "n2: key: is not readable by hacluster (root:root 0600)"),
-    ({"expired_on": "gn1"}, "gn1: certificate: expired"),
+    ({"other_ca_on": "rn1"}, "rn1: certificate /etc/pki/rn1.crt: is not signed by the CA"),
+    ({"bad_mode_on": "n2"}, "n2: key /etc/pki/n2.key: is not readable by hacluster (root:root 0600)"),
+    ({"expired_on": "gn1"}, "gn1: certificate /etc/pki/gn1.crt: expired"),
 ])
 async def test_files_mode_names_node_and_file_of_each_problem(context, tmp_path, damage, line):
     world = World()
@@ -159,7 +159,7 @@ async def test_files_mode_forced_turns_the_errors_into_a_forced_warning(context,
     _operator_files(world, other_ca_on="rn1")
     got = await checks(world, dataclasses.replace(FILES, force=True), context, tmp_path)
     assert got["files-valid"].level == "warn"
-    assert got["files-valid"].observed.startswith("FORCED: ") and "rn1: certificate:" in got["files-valid"].observed
+    assert got["files-valid"].observed.startswith("FORCED: ") and "rn1: certificate /etc/pki/rn1.crt:" in got["files-valid"].observed
 
 
 def test_bundle_replicas_are_a_warning_naming_them():

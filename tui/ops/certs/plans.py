@@ -34,6 +34,7 @@ from tui.ops.certs import ca as calib
 from tui.ops.certs import pki, readback
 from tui.ops.certs import watch as watch_mod
 from tui.ops.certs.watch import DisconnectWatch, describe
+from tui.ops.nodes import plans as node_plans
 from tui.ops.plan import (
     CheckStep,
     Described,
@@ -49,8 +50,6 @@ from tui.ops.plan import (
     WriteFileStep,
 )
 from tui.pacemaker import commands, nodecmds
-from tui.pacemaker.crm_mon import parse_status
-from tui.pacemaker.model import Snapshot
 from tui.remote.transport import CommandResult
 
 TLS_DIR = nodecmds.TLS_DIR
@@ -102,13 +101,7 @@ def _cluster(nodes) -> list[dict]:
 
 # --- crm_mon --------------------------------------------------------------------------------
 
-def _snapshot(result: CommandResult) -> Snapshot | str:
-    if result.exit_status is None:
-        return result.error or "crm_mon did not answer"
-    outcome = parse_status(result.stdout, result.exit_status, result.stderr.decode("utf-8", "replace"))
-    if not isinstance(outcome, Snapshot):
-        return f"no cluster status: {outcome.condition.message}"
-    return outcome
+_snapshot = node_plans.snapshot_of  # one reading of crm_mon's answer for every wait
 
 
 def all_online(names: Sequence[str]):
@@ -330,11 +323,9 @@ def maintenance_seen(nodes: Sequence[dict]) -> WaitStep:
         read = ctx[engine.READ]
         # only a connected node has a node_state to mark and a shutdown the cluster could ACK
         # (findings-11: after a cluster restart an unconnected remote has no node_state at all)
-        status = await read(None, commands.crm_mon_status(), 20.0)
-        snap = parse_status(status.stdout, status.exit_status, status.stderr.decode("utf-8", "replace")) \
-            if status.exit_status is not None else None
-        if not isinstance(snap, Snapshot):
-            return False, "no cluster status yet"
+        snap = _snapshot(await read(None, commands.crm_mon_status(), 20.0))
+        if isinstance(snap, str):
+            return False, snap
         connected = [n for n in names if (node := snap.node(n)) is not None and node.online]
         results = await asyncio.gather(*(read(None, nodecmds.node_in_maintenance(n), 20.0) for n in connected))
         waiting = [n for n, r in zip(connected, results) if not r.ok]

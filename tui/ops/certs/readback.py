@@ -115,7 +115,19 @@ async def validate_nodes(read, nodes: Sequence[Mapping], paths: Mapping[str, Map
     unreadable = {(p.node, p.file) for p in read_problems}
     checked = [p for p in validate.validate_cluster(found, now=now)
                if not (p.message == "is missing" and (p.node, p.file) in unreadable)]
-    return read_problems + checked
+    return read_problems + [_with_path(p, paths.get(p.node) or {}) for p in checked]
+
+
+ROLE_KEYS = {CA_FILE: "ca", CERTIFICATE: "cert", KEY: "key", CRL: "crl"}
+
+
+def _with_path(problem: Problem, node_paths: Mapping[str, str | None]) -> Problem:
+    """The file named by its path too ("certificate /etc/pacemaker/tls/node.crt"): the
+    operator fixes a file, not a role."""
+    path = node_paths.get(ROLE_KEYS.get(problem.file, ""))
+    if not path:
+        return problem
+    return problem._replace(file=f"{problem.file} {one_line(path, 120)}")
 
 
 def verdict(problems: Sequence[Problem], *, force: bool, count: int) -> Verdict:

@@ -104,7 +104,8 @@ def _nvset(parent, tag: str, owner: str, values: Mapping[str, str]) -> None:
 
 # --- waiting on crm_mon -------------------------------------------------------------------
 
-def _snapshot(result: CommandResult) -> Snapshot | str:
+def snapshot_of(result: CommandResult) -> Snapshot | str:
+    """crm_mon's answer as a Snapshot, or in words why there is none (every wait reads it)."""
     if result.exit_status is None:
         return result.error or "crm_mon did not answer"
     outcome = parse_status(result.stdout, result.exit_status, result.stderr.decode("utf-8", "replace"))
@@ -120,7 +121,7 @@ def _connection(snap: Snapshot, rid: str):
 def node_online(name: str, connection: str):
     """holds(result) for a WaitStep on crm_mon: NAME online and CONNECTION Started."""
     def holds(result: CommandResult) -> tuple[bool, str]:
-        snap = _snapshot(result)
+        snap = snapshot_of(result)
         if isinstance(snap, str):
             return False, snap
         node = snap.node(name)
@@ -138,7 +139,7 @@ def node_online(name: str, connection: str):
 
 def connection_stopped(connection: str):
     def holds(result: CommandResult) -> tuple[bool, str]:
-        snap = _snapshot(result)
+        snap = snapshot_of(result)
         if isinstance(snap, str):
             return False, snap
         conn = _connection(snap, connection)
@@ -152,7 +153,7 @@ def connection_stopped(connection: str):
 
 def node_gone(name: str):
     def holds(result: CommandResult) -> tuple[bool, str]:
-        snap = _snapshot(result)
+        snap = snapshot_of(result)
         if isinstance(snap, str):
             return False, snap
         node = snap.node(name)

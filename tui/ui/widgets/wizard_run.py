@@ -25,6 +25,7 @@ from tui.ops.events import (
     StepStarted,
     Waiting,
 )
+from tui.ops.plan import LocalStep
 from tui.ui import literal
 
 MAX_OUTPUT_LINES = 2000
@@ -72,8 +73,13 @@ class RunProgress(Vertical):
         return (literal.text(str(self.numbers.get(step_id, "?"))),
                 literal.text(state, STATE_STYLE.get(state, "")),
                 literal.text(step.title),
-                literal.text(step.host or self.default_host or "a cluster node"),
+                literal.text(self._where(step)),
                 literal.text(self.notes.get(step_id, ""), "dim"))
+
+    def _where(self, step: Any) -> str:
+        if isinstance(step, LocalStep):  # signing, the disconnect watch: work done here
+            return "this console"
+        return step.host or self.default_host or "a cluster node"
 
     def _refresh_row(self, step_id: str) -> None:
         if step_id not in self.numbers:
