@@ -377,3 +377,22 @@ def test_a_plan_whose_title_is_hostile_is_journalled_terminal_safe(state):
         j.close()
         shown = render_one(journal.load(rid))
         assert all(is_safe(line) for line in shown.splitlines()), repr(value)
+
+
+def test_what_a_step_saw_when_it_ended_is_kept_and_shown_by_runs(state):
+    from tui.headless.runs import render_one
+
+    rid = journal.new_run_id()
+    write_run(rid, [
+        started(rid),
+        StepStarted(rid, "a", "first", None),
+        StepFinished(rid, "a", StepState.DONE, detail="rn1 offline 7.8 s, gn1 offline 6.1 s"),
+        StepStarted(rid, "b", "second", None),
+        StepFinished(rid, "b", StepState.FAILED, error="exit 1: boom", detail="not shown: it failed"),
+        PlanFinished(rid, PlanState.FAILED, done=("a",), not_done=("b", "c"), error="b failed", statement=""),
+    ])
+    run = journal.load(rid)
+    assert run.step("a").detail == "rn1 offline 7.8 s, gn1 offline 6.1 s"
+    text = render_one(run)
+    assert "       saw: rn1 offline 7.8 s, gn1 offline 6.1 s" in text
+    assert "not shown" not in text and "error: exit 1: boom" in text

@@ -53,6 +53,8 @@ def render_one(run: RunRecord) -> str:
         lines.append(f"  {number}. [{step.state.value}] {one_line(step.title)}  ({one_line(step.id)}){where}")
         if step.skipped_because:
             lines.append(f"       already done: {one_line(step.skipped_because)}")
+        if step.detail and step.state is StepState.DONE:
+            lines.append("       saw: " + multi_line(step.detail).replace("\n", "\n            "))
         if step.error:
             lines.append("       error: " + multi_line(step.error).replace("\n", "\n              "))
         if step.state is StepState.RUNNING and run.interrupted:

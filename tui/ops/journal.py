@@ -277,6 +277,7 @@ class StepRecord:
     error: str | None = None
     host: str | None = None
     skipped_because: str | None = None  # what the done probe saw
+    detail: str | None = None  # what it observed when it ended (a check, a wait, the disconnect windows)
 
 
 @dataclass(frozen=True, slots=True)
@@ -392,13 +393,15 @@ def fold(path: Path, records: list[dict], torn: int = 0, busy: bool = False) -> 
         elif step is None:
             continue
         elif kind == "StepStarted":
-            step.update(state=StepState.RUNNING, error=None, host=record.get("host"))
+            step.update(state=StepState.RUNNING, error=None, detail=None, host=record.get("host"))
         elif kind == "StepSkipped":  # a step that ran before this resume stays DONE
             kept = step.get("state") if step.get("state") is StepState.DONE else StepState.SKIPPED
             step.update(state=kept, error=None, skipped_because=record.get("reason"))
         elif kind in ("StepFinished", "UndoFinished"):
             step.update(state=_enum(StepState, record.get("state"), StepState.RUNNING),
                         error=record.get("error"))
+            if kind == "StepFinished":
+                step.update(detail=record.get("detail"))
     recipe = head.get("recipe")
     return RunRecord(
         run_id=str(head.get("run_id") or path.stem), path=path,
