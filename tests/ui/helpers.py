@@ -46,5 +46,10 @@ async def without_toasts(app: PcmkConsoleApp, pilot) -> None:
     redraws through its own queue, later than one pause under load (a snapshot taken
     before would show them)."""
     app.clear_notifications()
-    await until(pilot, lambda: not app.screen.query("Toast"))
+    # Textual refreshes only the current screen's rack: a modal's picture also shows the
+    # screen behind it, whose rack may hold toasts posted just before the modal opened
+    for screen in app.screen_stack:
+        for rack in screen.query("ToastRack"):
+            rack.show(app._notifications)
+    await until(pilot, lambda: not any(screen.query("Toast") for screen in app.screen_stack))
     await pilot.pause()
