@@ -397,12 +397,18 @@ class Lab:
         stale: list[str] = []
         for info in self.nodes.values():
             node = self.node(info.name)
+            self._remove_tls_files(node)
+            if info.kind != "cluster" and self.daemon_tls_environ(info.name) == {}:
+                # a remote running on PSK: a wrong key or env file (break_remote) is
+                # _repair_remote's, which restarts remoted without maintenance mode as
+                # before; toggling maintenance around a key-rejected connection made the
+                # cluster stop its resources over the dead connection (a blocked stop)
+                continue
             changed = self._restore_env_file(node)
             path = node.state("etc-pacemaker") / "authkey"
             if not path.exists() or path.read_bytes() != key:
                 node.write_authkey(key)
                 changed = True
-            self._remove_tls_files(node)
             if info.kind == "cluster" and not self.pacemaker_running():
                 self.start_pacemaker()
                 continue
