@@ -158,8 +158,15 @@ class SshdLab:
                     proc.wait()
 
 
+def _searchable_tmp() -> str:
+    """A temp dir the created test users can traverse: sshd reads authorized_keys as that user,
+    and some machines have /tmp mode 0700."""
+    base = tempfile.gettempdir()
+    return base if os.stat(base).st_mode & 0o001 else "/var/tmp"
+
+
 def start_lab(addresses: tuple[str, ...] = ("127.0.0.1",)) -> SshdLab:
-    lab = SshdLab(Path(tempfile.mkdtemp(prefix="pcmk-sshd-")), addresses)
+    lab = SshdLab(Path(tempfile.mkdtemp(prefix="pcmk-sshd-", dir=_searchable_tmp())), addresses)
     lab.start()
     return lab
 

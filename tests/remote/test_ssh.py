@@ -212,8 +212,9 @@ async def test_changed_host_key_is_refused(make_ssh, sshd, tmp_path):
     assert "ssh-keygen -R" in info.value.hint
 
 
-async def test_timeout_kills_the_remote_process(make_ssh):
-    t = make_ssh()
+@pytest.mark.parametrize("mux", [True, False])
+async def test_timeout_kills_the_remote_process(make_ssh, mux):
+    t = make_ssh(mux=mux)
     argv, pattern = sleeper()
     result = await t.run(["sh", "-c", f"{argv[0]} {argv[1]}; echo never"], timeout=1)
     assert result.timed_out and result.exit_status is None
@@ -223,8 +224,9 @@ async def test_timeout_kills_the_remote_process(make_ssh):
     await t.close()
 
 
-async def test_cancellation_kills_the_remote_process(make_ssh):
-    t = make_ssh()
+@pytest.mark.parametrize("mux", [True, False])
+async def test_cancellation_kills_the_remote_process(make_ssh, mux):
+    t = make_ssh(mux=mux)
     argv, pattern = sleeper()
     task = asyncio.ensure_future(t.run(argv))
     assert await wait_for(lambda: bool(pgrep(pattern))), "the remote sleep never started"
@@ -315,8 +317,9 @@ def _reap_user(user: str) -> None:
     time.sleep(0.2)
 
 
-async def test_sudo_n_runs_as_root_and_reports_a_password_prompt(make_ssh, sudo_user):
-    t = make_ssh(username=sudo_user, sudo=True)
+@pytest.mark.parametrize("mux", [True, False])
+async def test_sudo_n_runs_as_root_and_reports_a_password_prompt(make_ssh, sudo_user, mux):
+    t = make_ssh(username=sudo_user, sudo=True, mux=mux)
     result = await t.run(["id", "-u"])
     assert result.ok and result.stdout == b"0\n"
     plain = make_ssh(username=sudo_user)
@@ -328,8 +331,9 @@ async def test_sudo_n_runs_as_root_and_reports_a_password_prompt(make_ssh, sudo_
     await plain.close()
 
 
-async def test_sudo_command_is_killed_on_cancel(make_ssh, sudo_user):
-    t = make_ssh(username=sudo_user, sudo=True)
+@pytest.mark.parametrize("mux", [True, False])
+async def test_sudo_command_is_killed_on_cancel(make_ssh, sudo_user, mux):
+    t = make_ssh(username=sudo_user, sudo=True, mux=mux)
     argv, pattern = sleeper()
     task = asyncio.ensure_future(t.run(["/usr/bin/sleep", argv[1]]))
     pattern = f"^/usr/bin/sleep {argv[1]}$"
@@ -466,12 +470,23 @@ def noisy_user(sshd):
 
 
 async def test_login_shell_noise_stays_output_and_the_group_is_still_found(make_ssh, noisy_user):
-    t = make_ssh(username=noisy_user)
+    t = make_ssh(username=noisy_user, mux=False)  # a session per command
     result = await t.run(["sh", "-c", "echo out; echo err >&2"])
     assert result.stdout == b"out\n"
     assert result.stderr == b"rc noise on stderr\nerr\n"  # the marker line is gone
     argv, pattern = sleeper()
     timed = await t.run(argv, timeout=1)
     assert timed.timed_out
+    assert await wait_for(lambda: not pgrep(pattern)), "the remote sleep survived its timeout"
+    await t.close()
+
+
+async def test_login_shell_noise_is_the_muxs_not_the_commands(make_ssh, noisy_user):
+    t = make_ssh(username=noisy_user)
+    result = await t.run(["sh", "-c", "echo out; echo err >&2"])
+    assert (result.stdout, result.stderr) == (b"out\n", b"err\n")  # rc files ran once, before
+    argv, pattern = sleeper()
+    timed = await t.run(argv, timeout=1)
+    assert timed.timed_out and t.mux_opened == 1
     assert await wait_for(lambda: not pgrep(pattern)), "the remote sleep survived its timeout"
     await t.close()

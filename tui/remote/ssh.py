@@ -1,7 +1,12 @@
-"""Run commands over SSH with asyncssh: one connection per host, one channel per command.
+"""Run commands over SSH with asyncssh: one connection per host, one mux per connection.
 
 Why the pieces look the way they do:
-- The command line is `printf MARKER PGID >&2; exec <shlex.join(argv)>`. sshd starts every
+- A command without stdin goes to the host's mux (tui/remote/shellmux.py): one session
+  whose login shell ran once and then runs framed commands, so the rc files (~80 ms as root
+  with `pyenv init`) are not paid per command. A command with stdin (secrets such as the
+  authkey are piped) gets a session channel of its own, as does every command with
+  `mux=False`, or when the host has no python3 for the mux.
+- A session's command line is `printf MARKER PGID >&2; exec <shlex.join(argv)>`. sshd starts every
   session in a new process group, so the login shell's $$ is that group; the marked stderr
   line tells us which group to kill on timeout or cancel. OpenSSH refuses the SSH "signal" request for
   root logins ("session signalling requires privilege separation"), so the kill is sent as a
@@ -29,13 +34,15 @@ import socket
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Mapping, Sequence
+from typing import AsyncIterator, Mapping, Sequence
 
 import asyncssh
 
 from tui.remote.capture import DEFAULT_CAP, OutputCapture, secrets_of
 from tui.remote.hostspec import parse_host_spec
 from tui.remote.secret import Secret
+from tui.remote.shellmux import MuxUnavailable, NotStarted, Outcome, ShellMux
+from tui.remote.stream import LineFeed
 from tui.remote.transport import CommandResult, OutputCallback, TransportError
 
 MARKER_WAIT = 64 * 1024
@@ -146,8 +153,10 @@ class SshTransport:
         output_cap: int = DEFAULT_CAP,
         name: str | None = None,
         skip_host_key_check: bool = False,
+        mux: bool = True,
         _jump_depth: int = 0,
     ) -> None:
+        """mux=False: a session per command, never the mux (see the module docstring)."""
         self.host = host
         self.port = port
         self.username = username
@@ -171,6 +180,11 @@ class SshTransport:
         self._client: _Client | None = None
         self._lock = asyncio.Lock()
         self.connects = 0  # how many connections were set up (tests, bench)
+        self.mux = mux
+        self._mux: ShellMux | None = None
+        self._mux_lock = asyncio.Lock()
+        self._mux_refused = None  # the connection on which the mux could not start
+        self.mux_opened = 0  # how many mux sessions were started (tests, bench)
 
     @property
     def jump_spec(self) -> str | None:
@@ -371,10 +385,13 @@ class SshTransport:
 
     # -- commands -----------------------------------------------------------------------
 
+    def command_words(self, argv: Sequence[str], env: Mapping[str, str] | None = None) -> tuple[str, ...]:
+        """The remote argv: sudo, the env prefix, then argv."""
+        return (*(SUDO if self.sudo else ()), *_env_prefix(env), *argv)
+
     def command_line(self, argv: Sequence[str], env: Mapping[str, str] | None = None) -> str:
         """The remote command line, without the PGID preamble."""
-        words = (*(SUDO if self.sudo else ()), *_env_prefix(env), *argv)
-        return shlex.join(words)
+        return shlex.join(self.command_words(argv, env))
 
     async def run(
         self,
@@ -389,39 +406,29 @@ class SshTransport:
         argv = tuple(argv)
         if not argv:
             raise ValueError("empty argv")
-        marker = f"pcmk-console-pgid-{secrets.token_hex(6)} "
-        # the login shell's $$ is the session's process group (see the module docstring)
-        line = f"printf '{marker}%s\\n' \"$$\" >&2; exec {self.command_line(argv, env)}"
+        words = self.command_words(argv, env)
         if capture is None:
             capture = OutputCapture(
                 cap=self.output_cap, secrets=secrets_of(stdin, env), on_output=on_output
             )
         started = time.time()
-        chan, session = await self._open(line, capture, marker.encode())
-        if stdin is not None:
-            chan.write(stdin.reveal() if isinstance(stdin, Secret) else stdin)
-        chan.write_eof()  # like `ssh -n`: a command reading stdin gets EOF, not a hang
-
-        timed_out = False
+        outcome = None
         try:
-            await asyncio.wait_for(chan.wait_closed(), timeout)
-        except TimeoutError:
-            timed_out = True
-            await self._kill(chan, session)
+            if stdin is None and self.mux:
+                outcome = await self._run_muxed(words, capture, timeout)
+            if outcome is None:
+                outcome = await self._run_session(words, stdin, capture, timeout)
         except asyncio.CancelledError:
-            await asyncio.shield(self._kill(chan, session))
             capture.close()
             raise
         captured = capture.close()
-        status = chan.get_exit_status()
-        signal_info = chan.get_exit_signal()
-        error = None
-        if timed_out:
+        status, error = outcome.exit_status, None
+        if outcome.timed_out:
             status, error = None, f"timed out after {timeout:g}s; remote process group killed"
-        elif signal_info is not None:
-            status, error = None, f"remote process killed by signal {signal_info[0]}"
-        elif status is None or status < 0:
-            reason = f": {session.lost}" if session.lost else ""
+        elif outcome.signal is not None:
+            status, error = None, f"remote process killed by signal {outcome.signal}"
+        elif outcome.lost is not None or status is None or status < 0:
+            reason = f": {outcome.lost}" if outcome.lost else ""
             status, error = None, f"connection to {self.host} lost before the command finished{reason}"
         elif self.sudo and status == 1 and SUDO_NEEDS_PASSWORD in captured.stderr:
             error = (
@@ -436,11 +443,67 @@ class SshTransport:
             stderr=captured.stderr,
             started=started,
             ended=time.time(),
-            timed_out=timed_out,
+            timed_out=outcome.timed_out,
             stdout_spill=captured.stdout_spill,
             stderr_spill=captured.stderr_spill,
             error=error,
         )
+
+    async def _run_muxed(self, words, capture: OutputCapture, timeout) -> Outcome | None:
+        """Run on the host's mux; None: it has none, take a session of its own."""
+        for _ in range(2):  # a mux that ended before starting the command: a fresh one
+            mux = await self._shell_mux()
+            if mux is None:
+                return None
+            try:
+                return await mux.run(words, capture, timeout)
+            except NotStarted:
+                continue  # it never ran, so running it again is safe
+        return None
+
+    async def _shell_mux(self) -> ShellMux | None:
+        async with self._mux_lock:
+            if self._mux is not None and self._mux.usable:
+                return self._mux
+            self._mux = None
+            conn = await self.connection()
+            if self._mux_refused is conn:
+                return None
+            try:
+                self._mux = await ShellMux.open(conn, self.name, sudo=self.sudo,
+                                                timeout=self.connect_timeout)
+            except MuxUnavailable:
+                self._mux_refused = conn  # until the next connection: sessions
+                return None
+            except (asyncssh.DisconnectError, OSError) as exc:
+                self._drop(conn)
+                raise TransportError(self.name, f"connection lost while starting the command runner: {exc}") from None
+            self.mux_opened += 1
+            return self._mux
+
+    async def _run_session(self, words, stdin, capture: OutputCapture, timeout) -> Outcome:
+        """Run on a session channel of its own (the login shell runs for it)."""
+        marker = f"pcmk-console-pgid-{secrets.token_hex(6)} "
+        # the login shell's $$ is the session's process group (see the module docstring)
+        line = f"printf '{marker}%s\\n' \"$$\" >&2; exec {shlex.join(words)}"
+        chan, session = await self._open(line, capture, marker.encode())
+        if stdin is not None:
+            chan.write(stdin.reveal() if isinstance(stdin, Secret) else stdin)
+        chan.write_eof()  # like `ssh -n`: a command reading stdin gets EOF, not a hang
+        try:
+            await asyncio.wait_for(chan.wait_closed(), timeout)
+        except TimeoutError:
+            await self._kill(chan, session)
+            return Outcome(timed_out=True)
+        except asyncio.CancelledError:
+            await asyncio.shield(self._kill(chan, session))
+            raise
+        signal_info = chan.get_exit_signal()
+        status = chan.get_exit_status()
+        ended = status is not None and status >= 0
+        return Outcome(exit_status=status if ended else None,
+                       signal=signal_info[0] if signal_info else None,
+                       lost=None if ended or signal_info else str(session.lost or ""))
 
     async def _open(self, line: str, capture: OutputCapture, marker: bytes):
         """Open a session channel and start the command on it.
@@ -505,6 +568,9 @@ class SshTransport:
         conn.close()
 
     async def close(self) -> None:
+        mux, self._mux = self._mux, None
+        if mux is not None:
+            mux.close()
         conn, self._conn, self._client = self._conn, None, None
         if conn is not None:
             conn.close()
@@ -512,6 +578,39 @@ class SshTransport:
         for jump in (self.jump, self._config_jump):
             if isinstance(jump, SshTransport):  # shared jumps reconnect when next needed
                 await jump.close()
+
+    async def stream_lines(self, argv: Sequence[str], *,
+                           env: Mapping[str, str] | None = None) -> AsyncIterator[str]:
+        """argv's stdout lines as they come, on a session channel of its own (never the
+        mux: it lives as long as the caller listens); see tui.remote.stream. The channel's
+        stdin stays open until the caller leaves the loop; then EOF, and the remote process
+        group is killed as run() kills it on a timeout."""
+        argv = tuple(argv)
+        if not argv:
+            raise ValueError("empty argv")
+        marker = f"pcmk-console-pgid-{secrets.token_hex(6)} "
+        line = f"printf '{marker}%s\\n' \"$$\" >&2; exec {self.command_line(argv, env)}"
+        feed = LineFeed()
+        chan, session = await self._open(line, feed, marker.encode())
+
+        async def closed() -> None:
+            try:
+                await chan.wait_closed()
+            finally:
+                feed.end()
+
+        watching = asyncio.ensure_future(closed())
+        try:
+            async for text in feed.lines():
+                yield text
+        finally:
+            if not chan.is_closing():
+                try:
+                    chan.write_eof()
+                except (OSError, asyncssh.Error):
+                    pass
+                await asyncio.shield(self._kill(chan, session))
+            watching.cancel()
 
 
 @dataclass(frozen=True, slots=True)
