@@ -10,10 +10,11 @@ import asyncio
 import os
 import signal
 import time
-from typing import Mapping, Sequence
+from typing import AsyncIterator, Mapping, Sequence
 
 from tui.remote.capture import DEFAULT_CAP, OutputCapture, secrets_of
 from tui.remote.secret import Secret
+from tui.remote.stream import LineFeed
 from tui.remote.transport import CommandResult, OutputCallback, TransportError
 
 CHUNK = 64 * 1024
@@ -102,6 +103,38 @@ class LocalTransport:
 
     async def close(self) -> None:
         return None
+
+    async def stream_lines(self, argv: Sequence[str], *,
+                           env: Mapping[str, str] | None = None) -> AsyncIterator[str]:
+        """argv's stdout lines as they come (tui.remote.stream); leaving the loop kills the
+        process group. stdin is a pipe left open until then."""
+        argv = tuple(argv)
+        if not argv:
+            raise ValueError("empty argv")
+        try:
+            proc = await asyncio.create_subprocess_exec(
+                *argv, stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
+                stderr=asyncio.subprocess.DEVNULL, env=_environment(env), start_new_session=True)
+        except (FileNotFoundError, PermissionError) as exc:
+            raise TransportError(self.host, f"cannot run {argv[0]!r}: {exc.strerror}") from None
+        feed = LineFeed()
+
+        async def pump() -> None:
+            try:
+                while chunk := await proc.stdout.read(CHUNK):
+                    feed.feed("stdout", chunk)
+            finally:
+                feed.end()
+
+        pumping = asyncio.ensure_future(pump())
+        try:
+            async for line in feed.lines():
+                yield line
+        finally:
+            _kill_group(proc)
+            proc.stdin.close()
+            pumping.cancel()
+            await asyncio.shield(proc.wait())
 
 
 def _environment(env: Mapping[str, str | Secret] | None) -> dict[str, str] | None:

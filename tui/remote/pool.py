@@ -22,6 +22,7 @@ from typing import AsyncIterator, Callable, Iterable, Mapping, Sequence
 from tui.remote.actionlog import ActionLog
 from tui.remote.capture import DEFAULT_CAP, Captured, OutputCapture, secrets_of
 from tui.remote.secret import Secret
+from tui.remote.stream import StreamUnsupported
 from tui.remote.transport import (
     CommandResult,
     OutputCallback,
@@ -284,6 +285,39 @@ class WorkerPool:
             for task in tasks:
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
+
+    async def stream_lines(self, host: str, argv: Sequence[str], *, purpose: str,
+                           env: Mapping[str, str] | None = None) -> AsyncIterator[str]:
+        """A long-lived read (the status watcher): argv's stdout lines on host as they come;
+        leaving the loop stops the command. A read: never in the action log, never held to
+        the per-host slots (it would hold one for good); reads.jsonl gets one record when it
+        ends. Raises StreamUnsupported when host's transport cannot stream, TransportError
+        when it cannot be reached (the same transport, so the same host-key checks)."""
+        argv = tuple(argv)
+        transport = self.transport(host)
+        stream = getattr(transport, "stream_lines", None)
+        if stream is None:
+            raise StreamUnsupported(f"{host}: its {self._kind(transport)} transport cannot stream")
+        started = time.time()
+        lines = 0
+        error: str | None = None
+        try:
+            async for line in stream(argv, env=env):
+                lines += 1
+                yield line
+        except TransportError as exc:
+            error = str(exc)
+            raise
+        except (asyncio.CancelledError, GeneratorExit):
+            error = "stopped"
+            raise
+        finally:
+            if self.log:
+                self.log.reads.write({
+                    "time": started, "cluster": self.cluster, "transport": self._kind(transport),
+                    "host": host, "argv": list(argv), "purpose": purpose, "exit_status": None,
+                    "timed_out": False, "duration": round(time.time() - started, 6),
+                    "stdout_lines": lines, "error": error})
 
     async def close(self) -> None:
         transports, self._transports = list(self._transports.values()), {}
