@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import Sequence
 
 from tui import __version__
 from tui.config import ConfigError, default_config_path
@@ -52,7 +53,15 @@ class _Parser(argparse.ArgumentParser):
         self.exit(ExitCode.USAGE, f"{self.prog}: error: {one_line(message, None)}\n")
 
 
-def build_parser() -> argparse.ArgumentParser:
+# the verbs whose arguments come from modules the console itself does not need
+_HEAVY_VERBS = ("plan", "apply", "diagnose")
+
+
+def build_parser(words: Sequence[str] | None = None) -> argparse.ArgumentParser:
+    """The whole command line. words: what is about to be parsed; when no word in it names
+    plan, apply or diagnose, those verbs are stubs (same name and help, so usage and --help
+    read the same) and their modules are not imported: the console starts sooner."""
+    full = words is None or any(word in _HEAVY_VERBS for word in words)
     parser = _Parser(prog="pcmk-console", description="A terminal console for Pacemaker clusters.")
     parser.add_argument("--version", action="version", version=f"pcmk-console {__version__}")
     global_options(parser, suppress=False)
@@ -73,23 +82,24 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--timeout", type=float, default=60.0, metavar="SECONDS")
     run.add_argument("command", nargs=argparse.REMAINDER, help="-- COMMAND ARGS...")
 
-    from tui.headless.actions import add_action_arguments
-
     for verb, text in (("plan", "show the exact commands an action would run"), ("apply", "run an action's commands")):
         action_parser = sub.add_parser(verb, help=text)
         global_options(action_parser)
-        add_action_arguments(action_parser, confirm=(verb == "apply"), common=global_options)
-        _add_certs_actions(action_parser, confirm=(verb == "apply"))
-        if verb == "apply":
+        if full:
+            from tui.headless.actions import add_action_arguments
             from tui.headless.resume import add_resume_arguments
 
-            add_resume_arguments(action_parser)
-
-    from tui.headless.diagnose import add_arguments as add_diagnose_arguments
+            add_action_arguments(action_parser, confirm=(verb == "apply"), common=global_options)
+            _add_certs_actions(action_parser, confirm=(verb == "apply"))
+            if verb == "apply":
+                add_resume_arguments(action_parser)
 
     diagnose = sub.add_parser("diagnose", help="why a remote or guest node is offline (reads only)")
     global_options(diagnose)
-    add_diagnose_arguments(diagnose)
+    if full:
+        from tui.headless.diagnose import add_arguments as add_diagnose_arguments
+
+        add_diagnose_arguments(diagnose)
 
     runs = sub.add_parser("runs", help="list the plan runs the journal recorded (or one run's steps)")
     global_options(runs)
@@ -144,8 +154,9 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _main(argv: list[str] | None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    words = sys.argv[1:] if argv is None else argv
+    parser = build_parser(words)
+    args = parser.parse_args(words)
     try:
         return _dispatch(parser, args)
     except ConfigError as exc:

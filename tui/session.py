@@ -53,6 +53,14 @@ class RefreshResult:
     tried: tuple[str, ...] = ()  # "host: why" for each node that did not answer first
 
 
+@dataclass(frozen=True, slots=True)
+class _Change:
+    """The events from `since` (the last snapshot when the refresh started) to a new one."""
+
+    since: Snapshot | None
+    events: tuple[Event, ...]
+
+
 class ClusterSession:
     def __init__(
         self,
@@ -91,12 +99,12 @@ class ClusterSession:
         first_host: str | None = None
         for node in self._status_order():
             try:
-                outcome, unchanged = await self._refresh_from(node.name)
+                outcome, unchanged, change = await self._refresh_from(node.name)
             except TransportError as exc:
                 tried.append(f"{node.name}: {exc.message}")
                 continue
             if isinstance(outcome, Snapshot):
-                return self._accept(outcome, node.name, unchanged, started, tuple(tried))
+                return self._accept(outcome, node.name, unchanged, started, tuple(tried), change)
             tried.append(f"{node.name}: {outcome.condition.message}")
             if first_unavailable is None:
                 first_unavailable, first_host = outcome, node.name
@@ -116,32 +124,48 @@ class ClusterSession:
         self.last_result = result
         return result
 
-    async def _refresh_from(self, host: str) -> tuple[StatusOutcome, bool]:
-        known = self.last.cib_version if self.last is not None else None
+    async def _refresh_from(self, host: str) -> tuple[StatusOutcome, bool, _Change | None]:
+        """(outcome, unchanged, change): `change` is the diff against the snapshot that was
+        last when the refresh started, made in the worker thread with the parse."""
+        previous = self.last
+        known = previous.cib_version if previous is not None else None
         argv = refresh_argv(known)
         try:
             # a read: kept out of the action log (its output, the CIB, is stored nowhere)
             result = await self.pool.run(host, argv, purpose="status refresh", timeout=REFRESH_TIMEOUT, read=True)
         except OutputTooLarge as exc:
-            return Unavailable(Condition(ConditionKind.COMMAND_FAILED, f"the status {exc.reason}")), False
+            return Unavailable(Condition(ConditionKind.COMMAND_FAILED, f"the status {exc.reason}")), False, None
         if result.exit_status is None:
             raise TransportError(host, result.error or "status command did not finish")
-        stdout = result.stdout.decode("utf-8", errors="replace")
-        stderr = result.stderr.decode("utf-8", errors="replace").strip()
-        sections = split_sections(stdout, nonce_of(argv))
+        # decode, split, parse, join, redact and diff: pure CPU work on immutable inputs, in a
+        # worker thread (at 20,000 resources it is ~0.6 s: the UI's loop keeps taking keys)
+        outcome, unchanged, change = await asyncio.to_thread(
+            self._read_status, result.stdout, result.stderr, result.exit_status, nonce_of(argv), previous)
+        if unchanged:
+            return previous, True, None
+        return outcome, False, change
+
+    def _read_status(self, stdout_bytes: bytes, stderr_bytes: bytes, exit_status: int, nonce: str,
+                     previous: Snapshot | None) -> tuple[StatusOutcome | None, bool, _Change | None]:
+        """The refresh's output -> (outcome, unchanged, change). Runs in a worker thread: it
+        reads nothing of the session but its arguments and changes nothing."""
+        stdout = stdout_bytes.decode("utf-8", errors="replace")
+        stderr = stderr_bytes.decode("utf-8", errors="replace").strip()
+        sections = split_sections(stdout, nonce)
         if "cib-version" not in sections:
             # the script itself did not run (no sh? sudo refused?): say what the host said
-            message = stderr or f"status script exited {result.exit_status} without output"
-            return Unavailable(Condition(ConditionKind.COMMAND_FAILED, message, result.exit_status)), False
-        if "unchanged" in sections and self.last is not None:
-            return self.last, True
+            message = stderr or f"status script exited {exit_status} without output"
+            return Unavailable(Condition(ConditionKind.COMMAND_FAILED, message, exit_status)), False, None
+        if "unchanged" in sections and previous is not None:
+            return None, True, None
         crm = sections.get("crm_mon")
         if crm is None:
-            return Unavailable(Condition(ConditionKind.MALFORMED, "crm_mon output missing from the refresh", result.exit_status)), False
+            return Unavailable(Condition(ConditionKind.MALFORMED, "crm_mon output missing from the refresh", exit_status)), False, None
         outcome = parse_status(crm.text, crm.rc, stderr)
         if isinstance(outcome, Unavailable):
-            return outcome, False
-        return redact_snapshot(self._with_cib(outcome, sections)), False
+            return outcome, False, None
+        snapshot = redact_snapshot(self._with_cib(outcome, sections))
+        return snapshot, False, _Change(previous, tuple(diff(previous, snapshot)))
 
     def _with_cib(self, snapshot: Snapshot, sections) -> Snapshot:
         version_section = sections.get("cib-version")
@@ -160,8 +184,14 @@ class ClusterSession:
             version = None  # never skip a refresh on the strength of a CIB we could not read
         return dataclasses.replace(snapshot, cib_version=version, conditions=tuple(conditions))
 
-    def _accept(self, snapshot: Snapshot, host: str, unchanged: bool, started: float, tried: tuple[str, ...]) -> RefreshResult:
-        events = () if unchanged else diff(self.last, snapshot)
+    def _accept(self, snapshot: Snapshot, host: str, unchanged: bool, started: float, tried: tuple[str, ...],
+                change: _Change | None = None) -> RefreshResult:
+        if unchanged:
+            events: tuple[Event, ...] = ()
+        elif change is not None and change.since is self.last:
+            events = change.events
+        else:  # another refresh landed while this one was parsed: diff against that one
+            events = tuple(diff(self.last, snapshot))
         self.last = snapshot
         self._preferred = host
         result = RefreshResult(
@@ -232,6 +262,21 @@ class ClusterSession:
             return None  # a session without an action log records nothing (tests)
         return Journal(plan, cluster=self.cluster.name, demo=self.demo, state_dir=self.state_dir,
                        default_host=self.action_host)
+
+    async def watch(self):
+        """Run the watcher (tui.pacemaker.watch) on the node that last answered a refresh and
+        yield its lines (WatchLine: ready, changed, exit), each a hint to refresh; ends when
+        the watcher does. Raises StreamUnsupported (this transport cannot stream: poll) or
+        TransportError. A read: nothing of it reaches the action log."""
+        from tui.pacemaker.watch import nonce_of as watch_nonce
+        from tui.pacemaker.watch import parse_line, watch_argv
+
+        argv = watch_argv()
+        nonce = watch_nonce(argv)
+        async for text in self.pool.stream_lines(self.action_host, argv, purpose="status watch"):
+            line = parse_line(text, nonce)
+            if line is not None:
+                yield line
 
     async def close(self) -> None:
         await self.pool.close()

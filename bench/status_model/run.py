@@ -12,6 +12,7 @@ bench/status_model/RESULTS.md.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import platform
 import subprocess
@@ -176,6 +177,7 @@ def main() -> None:
     parser.add_argument("--sizes", default=",".join(SIZES))
     parser.add_argument("--workdir", default="/tmp/pcmk-bench")
     parser.add_argument("--out", default=str(HERE / "RESULTS.md"))
+    parser.add_argument("--json", default=None, help="raw results (default: results.json beside --out)")
     args = parser.parse_args()
     workdir = Path(args.workdir)
     workdir.mkdir(parents=True, exist_ok=True)
@@ -187,6 +189,9 @@ def main() -> None:
               f"({row['ratio'] * 100:.1f}%)", flush=True)
         rows.append(row)
     write(rows, Path(args.out), machine_text)
+    raw = {"machine": machine_text, "when": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+           "load_end": os.getloadavg()[0], "rows": rows}
+    Path(args.json or Path(args.out).with_name("results.json")).write_text(json.dumps(raw, indent=2) + "\n")
 
 
 if __name__ == "__main__":

@@ -100,10 +100,11 @@ def _cached(cache: dict, parse, value: str | None):
     try:
         return cache[value]
     except KeyError:
-        if len(cache) >= _CACHE_LIMIT:
-            cache.clear()
-            cache[None] = None
-        result = cache[value] = parse(value)
+        result = parse(value)
+        # a full cache stops growing but never drops a key: a parse in another thread (the
+        # session parses in a worker thread) may be between its `in` test and its lookup
+        if len(cache) < _CACHE_LIMIT:
+            cache[value] = result
         return result
 
 

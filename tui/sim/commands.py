@@ -19,7 +19,7 @@ from typing import Callable, Sequence
 from lxml import etree
 
 from tui.pacemaker import commands, refresh
-from tui.sim import cib, cibedit, coreutils, pcs, probes, render, simulate, systemd, tlscmds
+from tui.sim import cib, cibedit, coreutils, probes, render, systemd, tlscmds
 from tui.sim.model import CLUSTER, Bundle, Clone, Group
 from tui.sim.state import PACEMAKER_VERSION, ClusterState, bundle_parts
 
@@ -380,6 +380,20 @@ def _true(state: ClusterState, host: str, args: tuple[str, ...]) -> Result:
     return EX_OK, "", ""
 
 
+# pcs and the crm_simulate preview serve the wizards: imported when one first runs, not at the
+# demo's start
+def _pcs(state: ClusterState, host: str, args: tuple[str, ...]) -> Result:
+    from tui.sim import pcs
+
+    return pcs.run(state, host, args)
+
+
+def _simulate(*args, **kwargs):
+    from tui.sim import simulate
+
+    return simulate.run(*args, **kwargs)
+
+
 _HANDLERS: dict[str, Callable[[ClusterState, str, tuple[str, ...]], Result]] = {
     commands.crm_mon_status()[0]: _crm_mon,
     "cibadmin": _cibadmin,
@@ -394,7 +408,7 @@ _HANDLERS: dict[str, Callable[[ClusterState, str, tuple[str, ...]], Result]] = {
     "pidof": probes.pidof,
     "bash": probes.bash,
     "timeout": lambda state, host, args: probes.timeout(state, host, args, execute),
-    "sh": lambda state, host, args: probes.sh(state, host, args, simulate.run),
+    "sh": lambda state, host, args: probes.sh(state, host, args, _simulate),
     "firewall-cmd": lambda state, host, args: probes.not_installed("firewall-cmd"),
-    "pcs": pcs.run,
+    "pcs": lambda state, host, args: _pcs(state, host, args),
 }

@@ -18,12 +18,12 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-
-from cryptography import x509
-from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
-from cryptography.hazmat.primitives import serialization
+from typing import TYPE_CHECKING
 
 from tui.sim.hosts import SimHost
+
+if TYPE_CHECKING:  # cryptography is imported where a certificate is read: the PSK demo never needs it
+    from cryptography import x509
 
 PSK, X509 = "PSK", "X.509"
 CA_VAR, CERT_VAR, KEY_VAR, CRL_VAR = "PCMK_ca_file", "PCMK_cert_file", "PCMK_key_file", "PCMK_crl_file"
@@ -61,6 +61,8 @@ class _Unusable(ValueError):
 def _certificates(pem: bytes) -> list[x509.Certificate]:
     if b"-----BEGIN CERTIFICATE-----" not in pem:
         raise _Unusable
+    from cryptography import x509
+
     try:
         return x509.load_pem_x509_certificates(pem)
     except ValueError:
@@ -68,6 +70,9 @@ def _certificates(pem: bytes) -> list[x509.Certificate]:
 
 
 def _private_key(pem: bytes):
+    from cryptography.exceptions import UnsupportedAlgorithm
+    from cryptography.hazmat.primitives import serialization
+
     try:
         return serialization.load_pem_private_key(pem, password=None)
     except (TypeError, ValueError, UnsupportedAlgorithm):
@@ -75,11 +80,15 @@ def _private_key(pem: bytes):
 
 
 def _same_key(a, b) -> bool:
+    from cryptography.hazmat.primitives import serialization
+
     spki = serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
     return a.public_bytes(*spki) == b.public_bytes(*spki)
 
 
 def _issued_by(cert: x509.Certificate, issuer: x509.Certificate) -> bool:
+    from cryptography.exceptions import InvalidSignature
+
     try:
         cert.verify_directly_issued_by(issuer)
     except (ValueError, TypeError, InvalidSignature):
@@ -115,6 +124,8 @@ def load(machine: SimHost, environ: dict[str, str], user: str) -> Credentials:
     crl = None
     if environ.get(CRL_VAR):
         crl_pem = _read(machine, user, environ[CRL_VAR], "CRL file")
+        from cryptography import x509
+
         try:
             crl = x509.load_pem_x509_crl(crl_pem)
         except ValueError:

@@ -17,12 +17,6 @@ from __future__ import annotations
 
 import errno
 
-from cryptography import x509
-from cryptography.exceptions import UnsupportedAlgorithm
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
-
 from tui.sim.files import FsError
 from tui.sim.hosts import OPENSSL, SimHost
 
@@ -64,6 +58,10 @@ def _load_key(machine: SimHost, path: str, what: str):
         return _cannot_load(path, what, e.words)
     if node.is_dir:
         return _cannot_load(path, what, "Is a directory")
+    # cryptography is imported by the commands that use it: the demo's start never does
+    from cryptography.exceptions import UnsupportedAlgorithm
+    from cryptography.hazmat.primitives import serialization
+
     try:
         return serialization.load_pem_private_key(node.content or b"", password=None)
     except (TypeError, ValueError, UnsupportedAlgorithm):
@@ -75,6 +73,9 @@ def _genpkey(machine: SimHost, args: tuple[str, ...]) -> Result:
         return 1, "", ("genpkey: the simulator supports only `openssl genpkey -algorithm EC "
                        "-pkeyopt ec_paramgen_curve:P-256 -out PATH`\n")
     path = args[-1]
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+
     key = ec.generate_private_key(ec.SECP256R1())
     pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
                             serialization.NoEncryption())
@@ -103,6 +104,10 @@ def _req(machine: SimHost, args: tuple[str, ...]) -> Result:
     key = _load_key(machine, args[2], "private key")
     if isinstance(key, str):
         return 1, "", key
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.x509.oid import NameOID
+
     csr = (x509.CertificateSigningRequestBuilder()
            .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, subject[4:])]))
            .sign(key, hashes.SHA256()))
@@ -115,6 +120,8 @@ def _pkey(machine: SimHost, args: tuple[str, ...]) -> Result:
     key = _load_key(machine, args[1], "key")
     if isinstance(key, str):
         return 1, "", key
+    from cryptography.hazmat.primitives import serialization
+
     pem = key.public_key().public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
     return 0, pem.decode(), ""
 

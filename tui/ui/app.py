@@ -35,6 +35,13 @@ MAX_LOG_ROWS = 500
 MAX_EVENTS = 500
 AUTH_INTERVAL = 60.0  # seconds between two reads of the auth view
 AUTH_TIMEOUT = 120.0  # one read of every node, at most (each read has its own 20 s limit)
+# the status watcher (tui.pacemaker.watch): a change wakes the normal refresh
+WATCH_DEBOUNCE = 0.075  # one redraw arrives as several lines: one refresh for them all
+WATCH_MIN_GAP = 0.5  # at most two watcher-woken refreshes a second (crm_mon retrying, say)
+WATCH_FOLLOW_UP = 1.2  # crm_mon holds a redraw up to 2 s after one in the same second
+WATCH_POLL = 60.0  # while live, a safety refresh at least this often
+WATCH_BACKOFF = (1.0, 2.0, 5.0, 10.0, 30.0, 60.0)  # restarts of a watcher that died
+WATCH_STEADY = 30.0  # a watcher that lived this long counts as healthy again
 
 
 def default_auth_collector(session: Any, snapshot: Snapshot):
@@ -87,6 +94,15 @@ class PcmkConsoleApp(App):
         self._wake = asyncio.Event()
         self._force = False
         self.refreshed = asyncio.Event()  # set after each applied refresh (tests, bench)
+        # "off": the session cannot watch (polling only, nothing said); "starting";
+        # "live": changes wake the refresh; "polling": the watcher died, it is restarted
+        self.watch_state = "off"
+        self.watch_error: str | None = None
+        self.watch_changes = 0  # watcher lines that said "changed" (tests, bench)
+        self.watch_wakes = 0  # refreshes the watcher woke
+        self._watch_pending: asyncio.TimerHandle | None = None
+        self._watch_follow: asyncio.TimerHandle | None = None
+        self._watch_last_fire = 0.0
         self.theme_errors: list[str] = []
         self.plans_finished = 0
         self.worker_errors: list[BaseException] = []  # unexpected, shown in a modal (tests read it)
@@ -151,12 +167,12 @@ class PcmkConsoleApp(App):
                 return (f"no status: {self.last_error}", True)
             return (f"waiting for first status ({ago(now - self.started_at)})", False)
         age = now - self.last_ok_at
-        text = f"updated {ago(age)} ago"
+        text = f"updated {ago(age)} ago" + {"live": " · live", "polling": " · polling"}.get(self.watch_state, "")
         if self.last_error:
             return (f"STALE {ago(age)}: {self.last_error}", True)
         if self.paused:
             return (f"{text} (paused)", False)
-        if age > max(3 * self.interval, 15):
+        if age > max(3 * self.poll_interval(), 15):
             return (f"STALE: no refresh for {ago(age)}", True)
         return (text, False)
 
@@ -179,6 +195,7 @@ class PcmkConsoleApp(App):
         self.ticker = self.set_interval(1.0, self._tick)  # the freshness words, every second
         self.set_interval(0.2, self._spin)
         self.refresh_loop()
+        self.watch_loop()
 
     def main_screen(self) -> Screen:
         from tui.ui.screens.main import MainScreen
@@ -273,16 +290,84 @@ class PcmkConsoleApp(App):
     @work(exclusive=True, group="refresh", exit_on_error=False)
     async def refresh_loop(self) -> None:
         while True:
+            # cleared before the refresh: a change the watcher reports during it (the
+            # refresh may have read the CIB before it) refreshes again
+            self._wake.clear()
             if not self.paused or self._force:
                 self._force = False
                 await self.refresh_once()
-            self._wake.clear()
-            if self._force:
+            if self._force or (self._wake.is_set() and not self.paused):
                 continue
             try:
-                await asyncio.wait_for(self._wake.wait(), self.interval)
+                await asyncio.wait_for(self._wake.wait(), self.poll_interval())
             except asyncio.TimeoutError:
                 pass
+
+    def poll_interval(self) -> float:
+        """Seconds between two refreshes nothing woke: the config's, or WATCH_POLL while live."""
+        return max(self.interval, WATCH_POLL) if self.watch_state == "live" else self.interval
+
+    # --- the status watcher ------------------------------------------------------------------
+
+    @work(exclusive=True, group="watch", exit_on_error=False)
+    async def watch_loop(self) -> None:
+        """Run the session's watcher for as long as the app runs; restart it with backoff
+        when it ends or fails (polling at the normal interval meanwhile). A session without
+        one (a fake, a CIB file, the demo) just polls."""
+        from tui.remote.stream import StreamUnsupported
+
+        watch = getattr(self.session, "watch", None)
+        if watch is None:
+            return
+        failures = 0
+        while True:
+            self._set_watch("starting" if self.watch_state == "off" else self.watch_state)
+            started = self.clock()
+            reason = "the watcher ended"
+            try:
+                async for line in watch():
+                    if line.kind == "ready":
+                        self._set_watch("live")
+                    elif line.kind == "changed":
+                        self._watch_changed()
+                    elif line.kind == "exit":
+                        reason = f"crm_mon exited {line.rc}" if line.rc != 127 else "crm_mon or stdbuf not found"
+            except StreamUnsupported:
+                self._set_watch("off")
+                return
+            except asyncio.CancelledError:
+                raise
+            except Exception as error:  # noqa: BLE001 - polling goes on; the status line says why
+                reason = one_line(str(error)) or type(error).__name__
+            failures = 1 if self.clock() - started >= WATCH_STEADY else failures + 1
+            self._set_watch("polling", reason)
+            self._wake.set()  # what changed while nobody watched; and the loop's wait is shorter now
+            await asyncio.sleep(WATCH_BACKOFF[min(failures, len(WATCH_BACKOFF)) - 1])
+
+    def _set_watch(self, state: str, error: str | None = None) -> None:
+        changed = state != self.watch_state
+        self.watch_state, self.watch_error = state, error
+        if changed:
+            self._tell(self.status_message())
+
+    def _watch_changed(self) -> None:
+        """A watcher line said the CIB changed: wake the refresh once for a burst of them."""
+        self.watch_changes += 1
+        if self._watch_pending is not None:
+            return
+        loop = asyncio.get_running_loop()
+        delay = max(WATCH_DEBOUNCE, self._watch_last_fire + WATCH_MIN_GAP - loop.time())
+        self._watch_pending = loop.call_later(delay, self._watch_fire)
+
+    def _watch_fire(self) -> None:
+        loop = asyncio.get_running_loop()
+        self._watch_pending = None
+        self._watch_last_fire = loop.time()
+        self.watch_wakes += 1
+        self._wake.set()
+        if self._watch_follow is not None:
+            self._watch_follow.cancel()
+        self._watch_follow = loop.call_later(WATCH_FOLLOW_UP, self._wake.set)
 
     async def refresh_once(self) -> None:
         try:

@@ -6,8 +6,10 @@ into app requests; the refresh loop and the session live on the app.
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import datetime
+import functools
 from collections import deque
 from typing import Any, Iterable, Mapping
 
@@ -28,11 +30,12 @@ from textual.widgets import (
 
 from tui.ops import actions
 from tui.plaintext import one_line
-from tui.ui import literal, present, tables
+from tui.ui import literal, present, tabrows
 from tui.ui.authcells import AuthView
 from tui.ui.commands import CommandError, parse
 from tui.ui.logview import LOG_COLUMNS, full_text, is_running, log_row
-from tui.ui.present import CLUSTER_PANE, GUEST_PANE, REMOTE_PANE, ViewOptions
+from tui.ui.present import ViewOptions
+from tui.ui.tabrows import PANE_IDS, TAB_TABLES, auth_cell, filter_note, filtered  # noqa: F401 - re-exported
 from tui.ui.widgets.keyed_table import KeyedTable
 from tui.ui.widgets.resource_tree import ResourceTree
 from tui.ui.widgets.status import BannerBar, StatusLine
@@ -56,7 +59,9 @@ TAB_TITLES = {
     "nodes": "1 Nodes", "resources": "2 Resources", "failures": "3 Failures",
     "fencing": "4 Fencing", "tickets": "5 Tickets", "bans": "6 Bans", "log": "7 Action log",
 }
-PANE_IDS = {CLUSTER_PANE: "cluster-nodes", REMOTE_PANE: "remote-nodes", GUEST_PANE: "guest-nodes"}
+# a cluster with this many nodes + top-level resources has its tables prepared in a worker
+# thread and applied in slices (tui.ui.tabrows); a smaller one is rendered there and then
+BIG_CLUSTER = 500
 SHOW_TARGETS = {"cluster": ("nodes", "cluster-nodes"), "remote": ("nodes", "remote-nodes"),
                 "guest": ("nodes", "guest-nodes")}
 NODE_ACTIONS = {"standby", "node_maintenance"}
@@ -66,26 +71,6 @@ REMOTE_KINDS = ("remote", "guest")  # the kinds the wizards add, remove and diag
 
 def _datetime(seconds: float) -> datetime.datetime:
     return datetime.datetime.fromtimestamp(seconds, tz=datetime.timezone.utc)
-
-
-def auth_cell(auth: AuthView, node) -> tuple[str, str | None]:
-    """A node's Auth cell; empty for the nodes the auth view does not read (bundle replicas,
-    ping nodes: their connections are not configured by an environment file of theirs)."""
-    if str(node.kind) not in ("cluster", "remote", "guest"):
-        return ("", None)
-    return auth.cell(node.name)
-
-
-def filter_note(shown: int, total: int, needle: str) -> str:
-    return f"filter “{one_line(needle, 40)}”: {shown} of {total}"
-
-
-def filtered(subtitle: str, shown: int, total: int, needle: str) -> str:
-    """A pane's subtitle, with the filter that is on and what it left: "filter “x”: 2 of 5"."""
-    if not needle:
-        return subtitle
-    note = filter_note(shown, total, needle)
-    return f"{note} — {subtitle}" if subtitle else note
 
 
 class MainScreen(Screen):
@@ -146,6 +131,8 @@ class MainScreen(Screen):
         self._last_node_table: str = "cluster-nodes"
         self.ready = False  # composed and mounted: safe to render into
         self._subtitles: dict[str | None, str] = {}
+        self._prompt_boxes: tuple[Input, ...] = ()  # the filter and command inputs (on_mount)
+        self._bindings_shown: tuple | None = None  # what the footer was last told (bindings)
 
     # --- layout ---------------------------------------------------------------------------
 
@@ -193,6 +180,7 @@ class MainScreen(Screen):
         self.sub_title = one_line(facts.source_label or "")
         for input_ in self.query(Input):
             input_.cursor_blink = facts.cursor_blink
+        self._prompt_boxes = tuple(self.query("#prompt Input").results(Input))
         self.query_one("#operations").display = False
         production, colour = facts.production, facts.frame_colour
         if production or colour:
@@ -308,17 +296,8 @@ class MainScreen(Screen):
         self._dirty.discard(tab)
         snap = self.snapshot
         needle = self.filters.get(tab, "").lower()
-        if tab == "nodes":
-            auth = self.auth_view()
-            for pane, table_id in PANE_IDS.items():
-                table = self.query_one(f"#{table_id}", KeyedTable)
-                nodes = sorted(present.pane_nodes(snap, pane, needle), key=lambda n: n.name)
-                table.sync(present.node_columns(pane, self.options),
-                           {n.name: present.node_row(n, pane, self.options, auth_cell(auth, n)) for n in nodes},
-                           flash=flash)
-                all_of_kind = present.pane_nodes(snap, pane)
-                subtitle = present.count_nodes(all_of_kind) if all_of_kind else "none"
-                self._subtitle(table, filtered(subtitle, len(nodes), len(all_of_kind), needle))
+        if tab in TAB_TABLES:
+            self._render_tables(tab, needle, flash)
         elif tab == "resources":
             on_node = self.selected_node if self.on_node_only else None
             scope = "all resources" if on_node is None else f"resources on {on_node}"
@@ -329,22 +308,6 @@ class MainScreen(Screen):
             if not self.options.inactive:
                 scope += "  (inactive hidden)"
             self.query_one("#resources-scope", Label).update(literal.content(scope))
-        elif tab == "failures":
-            self._sync_list("failed-actions", tables.failures, snap, needle)
-            self._sync_list("failcounts", tables.failcounts, snap, needle)
-            ops = self.query_one("#operations", KeyedTable)
-            ops.display = self.options.operations
-            if self.options.operations:
-                self._sync_list("operations", lambda s, n="": tables.operations(s, self.options, n),
-                                snap, needle)
-        elif tab == "fencing":
-            level = self.options.fence_level
-            self._sync_list("fence-history", lambda s, n="": tables.fencing(s, level, n), snap,
-                            needle, f"level {level}: {tables.FENCE_LEVELS[level]}")
-        elif tab == "tickets":
-            self._sync_list("ticket-table", tables.tickets, snap, needle)
-        elif tab == "bans":
-            self._sync_list("ban-table", tables.bans, snap, needle)
         elif tab == "log":
             self.render_log()
 
@@ -363,13 +326,34 @@ class MainScreen(Screen):
         subtitle = f"{len(records)} commands, {running} running"
         self._subtitle(table, filtered(subtitle, len(rows), len(records), needle))
 
-    def _sync_list(self, table_id: str, build, snap, needle: str, subtitle: str = "") -> None:
-        """One list pane: its rows, and under it what a filter left of them."""
-        table = self.query_one(f"#{table_id}", KeyedTable)
-        columns, rows = build(snap, needle)
-        table.sync(columns, rows)
-        total = len(build(snap)[1]) if needle else len(rows)
-        self._subtitle(table, filtered(subtitle, len(rows), total, needle))
+    def _render_tables(self, tab: str, needle: str, flash: bool) -> None:
+        """The tab's tables (tui.ui.tabrows): there and then for a small cluster; for a big one
+        the rows and change sets are made in a worker thread and applied in slices. Either
+        way a newer render of the tab supersedes one still under way."""
+        self.workers.cancel_group(self, f"tables-{tab}")
+        if tab == "failures":
+            self.query_one("#operations", KeyedTable).display = self.options.operations
+        snap = self.snapshot
+        auth = self.auth_view() if tab == "nodes" else None
+        if snap is None or len(snap.nodes) + len(snap.resources) < BIG_CLUSTER:
+            for wanted in tabrows.tab_tables(tab, snap, self.options, needle, auth):
+                table = self.query_one(f"#{wanted.table_id}", KeyedTable)
+                table.sync(wanted.columns, wanted.rows, flash=flash)
+                self._subtitle(table, wanted.subtitle)
+            return
+        # a callable, not a coroutine: a worker superseded before it starts makes none
+        self.run_worker(functools.partial(self._render_tables_sliced, tab, snap, self.options, needle, auth, flash),
+                        group=f"tables-{tab}", name=f"render {tab}", exclusive=True, exit_on_error=False,
+                        description=f"render {tab}")  # (else repr(work): the whole snapshot)
+
+    async def _render_tables_sliced(self, tab: str, snap, options: ViewOptions, needle: str, auth,
+                                    flash: bool) -> None:
+        states = {table_id: self.query_one(f"#{table_id}", KeyedTable).state() for table_id in TAB_TABLES[tab]}
+        prepared = await asyncio.to_thread(tabrows.prepare, tab, snap, options, needle, auth, states)
+        for wanted, change in prepared:
+            table = self.query_one(f"#{wanted.table_id}", KeyedTable)
+            await table.apply_sliced(change, flash=flash)
+            self._subtitle(table, wanted.subtitle)
 
     def _subtitle(self, widget, text: str) -> None:
         # literal (a filter is keyboard text) and set only on change: a border change costs
@@ -405,7 +389,24 @@ class MainScreen(Screen):
 
     @on(DataTable.RowHighlighted, ".node-table")
     def _node_highlighted(self, event: DataTable.RowHighlighted) -> None:
-        self.refresh_bindings()
+        self._refresh_bindings_if_changed()
+
+    def refresh_bindings(self) -> None:
+        self._bindings_shown = None  # published unconditionally: the next check compares anew
+        super().refresh_bindings()
+
+    def _refresh_bindings_if_changed(self) -> None:
+        """refresh_bindings, only when what the footer shows changes: each publish makes the
+        Footer recompose (new widgets, CSS, a layout pass), too much for every cursor move."""
+        shown = self._bindings_signature()
+        if shown != self._bindings_shown:
+            super().refresh_bindings()
+            self._bindings_shown = shown
+
+    def _bindings_signature(self) -> tuple:
+        return (self.app.app_focus, tuple(
+            (key, b.binding.action, b.binding.description, b.binding.key_display, b.binding.show, b.enabled,
+             b.tooltip) for key, b in self.active_bindings.items()))
 
     def on_descendant_focus(self, event) -> None:
         widget = event.widget
@@ -467,7 +468,8 @@ class MainScreen(Screen):
     def _open_prompt(self) -> Input | None:
         if not self.ready:
             return None
-        return next((box for box in self.query("#prompt Input") if box.display), None)
+        # every binding's check_action asks this: no DOM query here (the footer asks ~35)
+        return next((box for box in self._prompt_boxes if box.display), None)
 
     def on_key(self, event) -> None:
         # Keys typed in a burst right after "/" or ":" were routed to the widget focused

@@ -1,13 +1,103 @@
-"""Resources as a tree (groups, clones, bundles), updated in place and filterable."""
+"""Resources as a tree (groups, clones, bundles), updated in place and filterable.
+
+Lazy, so no tab holds the loop hostage at 20,000 resources:
+- a node's label (the present.Row and its rich Text) is made when the line is drawn or read,
+  not when the node is created; the first rows are labelled at once, the rest measured in
+  slices by a task that yields between them (only for the exact width, i.e. the horizontal
+  scrollbar; their rows are not kept);
+- a big tree's nodes are made in passes of MAKE_NODES, the first inside sync, the rest by
+  that task; counts (leaf_count) are exact meanwhile;
+- the children of a collapsed group/clone/bundle become nodes when it is expanded;
+- nodes are attached without Textual's per-add invalidation: one rebuild per sync, and the
+  rebuild lists the shown nodes only (Textual's makes a line object with its path and a
+  rendered label width per row: ~200 ms at 20,000 rows); line objects are made when asked.
+  That overrides Tree._build, a private method: Textual is pinned (STYLE.md), the snapshot
+  tests would show a change of its line model;
+- an in-place update re-labels only resources whose object changed (or whose node's
+  UNCLEAN state did), so a 1% refresh labels ~1% of the rows (of those labelled: a row never
+  drawn is labelled from the current resource when it is); an unchanged object in an
+  unchanged view keeps its subtree untouched, not even judged again;
+- nodes a filter hides are kept aside and revived when it is deleted (same node, label,
+  expand state).
+"""
 
 from __future__ import annotations
 
+import asyncio
+from dataclasses import dataclass, field
+
+from rich.cells import cell_len
+from rich.text import Text
+from textual.geometry import Size
 from textual.widgets import Tree
+from textual.widgets._tree import _TreeLine
 from textual.widgets.tree import TreeNode
 
 from tui.pacemaker.model import Resource, Snapshot
+from tui.plaintext import one_line
 from tui.ui.palette import Palette
 from tui.ui.present import Row, ViewOptions, resource_label, resource_visible, shown_children
+
+# rows labelled inside sync (about 10 µs each): the first screens, and all of a small tree,
+# so small trees (and the snapshot pictures) are exact without waiting for the task
+SYNC_ROWS = 500
+SLICE_ROWS = 1000  # rows measured per slice of the background task (~10 ms)
+MAKE_NODES = 2000  # nodes one pass makes (~10 ms); the rest in the next passes, by the task
+
+
+class _Node(TreeNode[str]):
+    """A node whose label text is made when first drawn or read; children made on expand."""
+
+    _text: Text | None = None
+    _row: Row | None = None
+    _width = 0
+    _measured = False  # _width is known though the row was not kept
+    _filled = False  # its children are nodes (it was expanded once)
+    _leaves = 0  # leaves shown below it (or 1 for a leaf) at the last pass
+    _whole = True  # every shown descendant is a node (no budget ran out below it)
+    _unclean_at: frozenset = frozenset()  # the UNCLEAN nodes when it was retired
+    _path = ""
+    _resource: Resource
+
+    @property  # type: ignore[override]
+    def _label(self) -> Text:
+        if self._text is None:
+            self._text = self._tree._text_for(self)
+        return self._text
+
+    @_label.setter
+    def _label(self, value: Text | None) -> None:
+        self._text = value
+
+    def _expand(self, expand_all: bool) -> None:
+        self._tree._materialise(self)
+        self._tree._collapsed.discard(self._path)
+        super()._expand(expand_all)
+
+    def _collapse(self, collapse_all: bool) -> None:
+        self._tree._collapsed.add(self._path)
+        super()._collapse(collapse_all)
+
+
+@dataclass
+class _Pass:
+    """One walk of the model: the view it shows and what it found."""
+
+    snapshot: Snapshot | None
+    text_filter: str
+    options: ViewOptions
+    on_node: str | None
+    budget: int = 0  # nodes it may make; set from MAKE_NODES
+    unclean_changed: frozenset[str] = frozenset()
+    same_view: bool = False
+    touched: int = 0
+    gone: int = 0
+    structure: bool = False
+    more: int = 0  # nodes left to make: the budget ran out
+    unlabelled: list[_Node] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.budget = self.budget or MAKE_NODES
 
 
 class ResourceTree(Tree[str]):
@@ -17,14 +107,34 @@ class ResourceTree(Tree[str]):
         super().__init__("Resources", id=id)
         self.show_root = False
         self.guide_depth = 3
-        self._by_path: dict[str, TreeNode[str]] = {}
-        self._labels: dict[str, Row] = {}
+        self._by_path: dict[str, _Node] = {}
         self.sync_count = 0
         self._all_leaves = 0
+        self._shown_leaves = 0
+        self._snapshot: Snapshot | None = None
+        self._view: _Pass | None = None
+        self._more = False
+        self._counted = True
+        self._retired: dict[str, _Node] = {}  # dropped by a filter, kept to be revived
+        self._palette: Palette | None = None
+        self._unclean: frozenset[tuple[str, bool]] = frozenset()
+        self._collapsed: set[str] = set()
+        self._queue: list[_Node] = []
+        self._filler: asyncio.Task | None = None
 
     def selected_resource(self) -> str | None:
         node = self.cursor_node
         return node.data if node is not None and node is not self.root else None
+
+    @property
+    def settling(self) -> bool:
+        """Nodes still to be made, or rows still to be labelled, by the background task."""
+        return self._more or bool(self._queue)
+
+    async def settled(self) -> None:
+        """Wait until the background task is done (tests, benchmarks)."""
+        while self._filler is not None and not self._filler.done():
+            await asyncio.shield(self._filler)
 
     def sync(
         self,
@@ -35,67 +145,350 @@ class ResourceTree(Tree[str]):
         on_node: str | None = None,
         force: bool = False,
     ) -> None:
-        palette = Palette(self.app.theme_variables)
-        if force:
-            self._labels.clear()
-        wanted: set[str] = set()
-        touched = 0
+        self._palette = Palette(self.app.theme_variables)
+        if force:  # theme or view change: every text is made again from its row
+            for node in self._by_path.values():
+                node._text = None
+                node._updates += 1
+        self._pass(snapshot, _Pass(snapshot, text_filter, options, on_node), restyled=force)
+
+    def _pass(self, snapshot: Snapshot | None, work: _Pass, restyled: bool = False) -> None:
+        """One walk: nodes made (up to a budget), re-labelled, re-ordered, removed."""
+        unclean = _unclean(snapshot)
+        work.unclean_changed = frozenset(name for name, _ in unclean ^ self._unclean)
+        work.same_view = (not work.unclean_changed and self._view is not None
+                          and _view_key(work) == _view_key(self._view))
+        self._unclean, self._snapshot, self._view = unclean, snapshot, work
         resources = snapshot.resources if snapshot is not None else ()
+        self._shown_leaves = self._place(self.root, resources, "", work, check=False)
+        self._counted = not work.more
+        self.sync_count = work.touched + work.gone
+        if len(self._retired) > 4 * max(len(self._by_path), 10000):
+            self._retired.clear()  # resources gone for good: do not keep them forever
+        self._all_leaves = _all_leaves(resources, work.options.details)
+        self._more = bool(work.more)
+        for node in work.unlabelled[:SYNC_ROWS]:
+            self._row_of(node)
+        self._queue.extend(work.unlabelled[SYNC_ROWS:])
+        if (self._more or self._queue) and (self._filler is None or self._filler.done()):
+            self._filler = asyncio.get_running_loop().create_task(self._background())
+        if work.structure:
+            self._invalidate()
+        elif work.touched or restyled:
+            self.refresh()
 
-        def visit(parent: TreeNode[str], resource: Resource, path: str) -> None:
-            nonlocal touched
-            if not resource_visible(resource, text_filter, options, on_node):
-                return
-            wanted.add(path)
-            label = resource_label(resource, snapshot)
-            children = shown_children(resource, options)
-            node = self._by_path.get(path)
-            if node is not None and bool(children) != node.allow_expand:
-                self._forget(path)  # leaf <-> parent (details on/off): made anew below
-                node.remove()
+    def _place(self, parent: TreeNode[str], resources, prefix: str, work: _Pass,
+               check: bool) -> int:
+        """Make `parent`'s children match the visible `resources`, in their order; return
+        how many leaves they show (made into nodes or not)."""
+        children: list[_Node] = []
+        leaves = 0
+        by_path = self._by_path
+        repeats: dict[str, int] = {}
+        for resource in resources:
+            # a unique path; clone instances share an id, so repeats are numbered
+            rid = resource.id
+            n = repeats.get(rid, 0)
+            repeats[rid] = n + 1
+            path = f"{prefix}{rid}#{n}" if n else prefix + rid
+            node = by_path.get(path)
+            if (node is not None and work.same_view and not check and node._resource is resource
+                    and node._whole):
+                # the same object in the same view: its subtree stands as it was
+                leaves += node._leaves
+                children.append(node)
+                continue
+            if node is None and work.budget <= 0 and path not in self._retired:
+                # the next pass (a slice of the background task) makes it; not even judged
+                # now, so this pass's leaf count is partial (leaf_count counts if asked)
+                work.more += 1
+                continue
+            if not resource_visible(resource, work.text_filter, work.options, work.on_node):
+                continue
+            kids = shown_children(resource, work.options) if resource.children else ()
+            stale = False
+            if node is None and path in self._retired:
+                node, stale = self._revive(parent, path)
+                work.structure = True
+                work.touched += 1
+            if node is not None and bool(kids) != node._allow_expand:
+                # leaf <-> parent (details on/off): made anew, its old subtree goes
+                work.gone += self._drop(node, retire=False)
                 node = None
+            changed = check
             if node is None:
-                if children:
-                    node = parent.add(palette.line(label), data=resource.id,
-                                      expand=True)
-                else:
-                    node = parent.add_leaf(palette.line(label), data=resource.id)
-                self._by_path[path] = node
-                self._labels[path] = label
-                touched += 1
-            elif self._labels.get(path) != label:
-                node.set_label(palette.line(label))
-                self._labels[path] = label
-                touched += 1
-            for child, child_path in _paths(children, path + "/"):
-                visit(node, child, child_path)
+                work.budget -= 1
+                node = self._new_node(parent, resource, path, bool(kids))
+                work.unlabelled.append(node)
+                work.structure = True
+                work.touched += 1
+            else:
+                old, node._resource = node._resource, resource
+                changed = (check or stale or (old is not resource and old != resource)
+                           or bool(work.unclean_changed and _touches(resource, work.unclean_changed)))
+                if changed and node._row is not None and self._relabel(node):
+                    work.touched += 1
+            if not kids:
+                count = 1
+            elif node._expanded or node._filled:
+                before = work.more
+                count = self._place(node, kids, path + "/", work, changed)
+                node._filled, node._whole = True, work.more == before
+            else:
+                count = _visible_leaves(kids, work)
+            node._leaves = count
+            leaves += count
+            children.append(node)
+        if children != parent._children:
+            kept = set(children)
+            for old_child in parent._children:
+                if old_child not in kept:
+                    work.gone += self._drop(old_child)
+            parent._children = children  # type: ignore[assignment]
+            parent._updates += 1
+            work.structure = True
+        return leaves
 
-        for resource, path in _paths(resources, ""):
-            visit(self.root, resource, path)
-        # remove deepest first so a parent's removal does not orphan our index
-        for path in sorted((p for p in self._by_path if p not in wanted), key=len, reverse=True):
-            node = self._by_path.pop(path)
-            self._labels.pop(path, None)
-            if node.tree is self and node.parent is not None and _attached(node):
-                node.remove()
-            touched += 1
-        self.sync_count = touched
-        self._all_leaves = sum(1 for _ in _leaves(resources, options))
+    def _drop(self, node: TreeNode[str], retire: bool = True) -> int:
+        """Forget a node that is no longer shown, and its subtree; how many they were.
+        Retired, it is revived when shown again (a filter deleted): no new node, no label."""
+        if self._tree_nodes.pop(node._id, None) is None:
+            return 0  # dropped already (replaced, then left out of its parent's list)
+        path = node._path  # type: ignore[attr-defined]
+        if self._by_path.get(path) is node:
+            del self._by_path[path]
+        if retire:
+            self._retired[path] = node  # type: ignore[assignment]
+            node._unclean_at = self._unclean  # type: ignore[attr-defined]
+        return 1 + sum(self._drop(child, retire) for child in node._children)
 
-    def _forget(self, path: str) -> None:
-        for known in [p for p in self._by_path if p == path or p.startswith(path + "/")]:
-            self._by_path.pop(known)
-            self._labels.pop(known, None)
+    def _revive(self, parent: TreeNode[str], path: str) -> tuple[_Node, bool]:
+        """A retired node back under `parent`; stale: its label may miss an UNCLEAN change."""
+        node = self._retired.pop(path)
+        node._parent = parent
+        self._tree_nodes[node._id] = node
+        self._by_path[path] = node
+        return node, node._unclean_at != self._unclean
+
+    def _new_node(self, parent: TreeNode[str], resource: Resource, path: str,
+                  expandable: bool) -> _Node:
+        node = _Node(self, parent, self._new_id(), None, resource.id,  # type: ignore[arg-type]
+                     expanded=expandable and path not in self._collapsed,
+                     allow_expand=expandable)
+        node._resource, node._path = resource, path
+        self._tree_nodes[node._id] = node
+        self._by_path[path] = node
+        return node
+
+    def _materialise(self, node: _Node) -> None:
+        """Expanding a node seen collapsed: its children become nodes now."""
+        if node._filled or not node._allow_expand or node._path not in self._by_path:
+            return
+        view = self._view
+        work = _Pass(self._snapshot, view.text_filter, view.options, view.on_node,
+                     budget=1 << 30)
+        node._leaves = self._place(node, shown_children(node._resource, view.options),
+                                   node._path + "/", work, check=False)
+        node._filled = True
+        for child in work.unlabelled[:SYNC_ROWS]:
+            self._row_of(child)
+        self._queue.extend(work.unlabelled[SYNC_ROWS:])
+        if self._queue and (self._filler is None or self._filler.done()):
+            self._filler = asyncio.get_running_loop().create_task(self._background())
+
+    async def _background(self) -> None:
+        """The rest of a big sync, in slices that yield to the loop between them: nodes
+        first (a pass over the last snapshot, each making MAKE_NODES more), then labels."""
+        labelled = False
+        try:
+            while self._more or self._queue:
+                await asyncio.sleep(0)
+                if self._more:
+                    view = self._view
+                    self._pass(self._snapshot, _Pass(self._snapshot, view.text_filter,
+                                                     view.options, view.on_node))
+                    continue
+                batch, self._queue = self._queue[:SLICE_ROWS], self._queue[SLICE_ROWS:]
+                for node in batch:
+                    if node._row is None and not node._measured and node._id in self._tree_nodes:
+                        self._measure(node)
+                        labelled = True
+            if labelled:
+                self._invalidate()  # the widths are exact: the horizontal extent is rebuilt
+        except Exception as error:  # noqa: BLE001 - fail as a failing sync would: in the app
+            self._more, self._queue = False, []
+            self.call_later(_raise, error)
+
+    # --- lines ------------------------------------------------------------------------------
+
+    def _build(self) -> None:
+        """Tree._build's result (lines, node._line, virtual size, cursor), made lazily."""
+        order: list[TreeNode[str]] = []
+        add = order.append
+        depth_width = self.guide_depth
+        widest = 0
+        label_width = self.get_label_width
+
+        def walk(children, indent: int) -> None:
+            nonlocal widest
+            for node in children:
+                node._line = len(order)
+                add(node)
+                width = label_width(node) + indent
+                if width > widest:
+                    widest = width
+                if node._expanded and node._children:
+                    walk(node._children, indent + depth_width)
+
+        if self.show_root:
+            walk([self.root], 0)
+        else:
+            walk(self.root._children, 0)
+        self._tree_lines_cached = _Lines(order, self.show_root, self.root)  # type: ignore[assignment]
+        self.virtual_size = Size(widest if order else self.size.width, len(order))
+        if self.cursor_line != -1:
+            if self.cursor_node is not None:
+                self.cursor_line = self.cursor_node._line
+            if self.cursor_line >= len(order):
+                self.cursor_line = -1
+
+    # --- labels ------------------------------------------------------------------------------
+
+    def process_label(self, label):
+        return None if label is None else super().process_label(label)
+
+    def _row_of(self, node: _Node) -> Row:
+        if node._row is None:
+            row = node._row = resource_label(node._resource, self._snapshot)
+            node._width = sum(cell_len(one_line(text)) for text, _ in row)
+        return node._row
+
+    def _text_for(self, node: _Node) -> Text:
+        palette = self._palette or Palette(self.app.theme_variables)
+        return palette.line(self._row_of(node))
+
+    def _relabel(self, node: _Node) -> bool:
+        before = node._row
+        node._row = None
+        if self._row_of(node) == before:
+            return False
+        node._text = None
+        node._updates += 1
+        return True
+
+    def _measure(self, node: _Node) -> None:
+        """The width of a row not drawn yet; the row itself is not kept (made again when
+        drawn): 20,000 kept rows would be ~100,000 more objects for every full GC to scan."""
+        if node._row is None and not node._measured:
+            row = resource_label(node._resource, self._snapshot)
+            node._width = sum(cell_len(one_line(text)) for text, _ in row)
+            node._measured = True
+
+    def get_label_width(self, node: TreeNode[str]) -> int:
+        if not isinstance(node, _Node):
+            return super().get_label_width(node)
+        # a row not measured yet counts its id only (measured when drawn, or soon)
+        known = node._row is not None or node._measured
+        width = node._width if known else cell_len(node._resource.id)
+        return width + (cell_len(self.ICON_NODE) if node._allow_expand else 0)
+
+    def on_unmount(self) -> None:
+        if self._filler is not None:
+            self._filler.cancel()
+
+    # --- counts --------------------------------------------------------------------------------
 
     def leaf_count(self, *, everything: bool = False) -> int:
         """Resources without children shown now (everything: in the last snapshot, implicit
-        ones counted only with details, as the tree shows them)."""
+        ones counted only with details, as the tree shows them). Leaves inside a collapsed
+        node count, made into nodes or not."""
         if everything:
             return self._all_leaves
-        return sum(1 for node in self._by_path.values() if not node.allow_expand)
+        if not self._counted and self._view is not None:  # a partial pass: count them all
+            resources = self._snapshot.resources if self._snapshot is not None else ()
+            self._shown_leaves = _visible_leaves(resources, self._view)
+            self._counted = True
+        return self._shown_leaves
+
+
+class _Lines:
+    """The list Tree._build makes (a _TreeLine per shown node), each line made when read."""
+
+    def __init__(self, order: list[TreeNode[str]], show_root: bool, root: TreeNode[str]) -> None:
+        self._order = order
+        self._top = None if show_root else root
+        self._made: dict[int, _TreeLine[str]] = {}
+
+    def __len__(self) -> int:
+        return len(self._order)
+
+    def __bool__(self) -> bool:
+        return bool(self._order)
+
+    def __iter__(self):
+        return (self[i] for i in range(len(self._order)))
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self._order)))]
+        node = self._order[index]  # IndexError as a list's
+        line = self._made.get(id(node))
+        if line is None:
+            path = [node]
+            parent = node._parent
+            while parent is not None and parent is not self._top:
+                path.append(parent)
+                parent = parent._parent
+            path.reverse()
+            line = self._made[id(node)] = _TreeLine(path, node.is_last)
+        return line
+
+
+def _raise(error: Exception) -> None:
+    raise error
+
+
+def _view_key(work: _Pass) -> tuple:
+    return (work.text_filter, work.options, work.on_node)
+
+
+def _unclean(snapshot: Snapshot | None) -> frozenset[tuple[str, bool]]:
+    """What of the nodes a resource label depends on: which are UNCLEAN, and online."""
+    if snapshot is None:
+        return frozenset()
+    return frozenset((n.name, n.online) for n in snapshot.nodes if n.unclean)
+
+
+def _touches(resource: Resource, names: frozenset[str]) -> bool:
+    return any(name in names for r in resource.walk() for name in r.nodes)
+
+
+def _visible_leaves(resources, work: _Pass) -> int:
+    count = 0
+    for resource in resources:
+        if not resource_visible(resource, work.text_filter, work.options, work.on_node):
+            continue
+        kids = shown_children(resource, work.options)
+        count += _visible_leaves(kids, work) if kids else 1
+    return count
+
+
+def _all_leaves(resources, details: bool) -> int:
+    """Leaves of the whole snapshot, implicit ones only with details (as the tree shows)."""
+    count = 0
+    for resource in resources:
+        if resource.implicit and not details:
+            continue
+        if resource.children:
+            kids = resource.children if details else [c for c in resource.children if not c.implicit]
+            count += _all_leaves(kids, details) if kids else 1
+        else:
+            count += 1
+    return count
 
 
 def _leaves(resources, options: ViewOptions):
+    """The leaves themselves (tests count them against _all_leaves' figure)."""
     for resource in resources:
         if resource.implicit and not options.details:
             continue
@@ -104,17 +497,3 @@ def _leaves(resources, options: ViewOptions):
             yield from _leaves(children, options)
         else:
             yield resource
-
-
-def _paths(resources, prefix: str):
-    """Each resource with a unique path; clone instances share an id, so number repeats."""
-    seen: dict[str, int] = {}
-    for resource in resources:
-        n = seen.get(resource.id, 0)
-        seen[resource.id] = n + 1
-        yield resource, f"{prefix}{resource.id}" + (f"#{n}" if n else "")
-
-
-def _attached(node: TreeNode) -> bool:
-    parent = node.parent
-    return parent is not None and node in parent.children

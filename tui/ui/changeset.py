@@ -1,0 +1,53 @@
+"""What a keyed table must do to go from the rows it shows to the rows wanted, as plain data.
+
+Pure (no widgets): a big table's change set is planned in a worker thread and applied to
+the DataTable on the event loop in slices (tui.ui.widgets.keyed_table).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Mapping
+
+from tui.ui.present import Row
+
+Columns = tuple[tuple[str, str], ...]
+
+
+@dataclass(frozen=True, slots=True)
+class TableChange:
+    """From the rows of table version `since` to `rows` under `columns`.
+
+    rebuild: the columns differ, so every row is added anew (gone/added/changed unused).
+    changed: (key, indexes of the cells that differ) for rows in both."""
+
+    columns: Columns
+    rows: Mapping[str, Row]
+    since: int
+    rebuild: bool = False
+    gone: tuple[str, ...] = ()
+    added: tuple[str, ...] = ()
+    changed: tuple[tuple[str, tuple[int, ...]], ...] = ()
+
+    @property
+    def steps(self) -> int:
+        """Rows to touch (a slice is a number of these)."""
+        if self.rebuild:
+            return len(self.rows) + 1
+        return len(self.gone) + len(self.changed) + len(self.added)
+
+
+def plan(columns_now: Columns, rows_now: Mapping[str, Row], columns: Columns, rows: Mapping[str, Row],
+         since: int = 0) -> TableChange:
+    if columns != columns_now:
+        return TableChange(columns, rows, since, rebuild=True)
+    gone = tuple(key for key in rows_now if key not in rows)
+    added: list[str] = []
+    changed: list[tuple[str, tuple[int, ...]]] = []
+    for key, row in rows.items():
+        old = rows_now.get(key)
+        if old is None:
+            added.append(key)
+        elif old != row:
+            changed.append((key, tuple(i for i, (a, b) in enumerate(zip(old, row)) if a != b)))
+    return TableChange(columns, rows, since, gone=gone, added=tuple(added), changed=tuple(changed))
