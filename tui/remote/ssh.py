@@ -483,9 +483,8 @@ class SshTransport:
 
     async def _run_session(self, words, stdin, capture: OutputCapture, timeout) -> Outcome:
         """Run on a session channel of its own (the login shell runs for it)."""
-        marker = f"pcmk-console-pgid-{secrets.token_hex(6)} "
         # the login shell's $$ is the session's process group (see the module docstring)
-        line = f"printf '{marker}%s\\n' \"$$\" >&2; exec {shlex.join(words)}"
+        marker, line = _reporting_pgid(shlex.join(words))
         chan, session = await self._open(line, capture, marker.encode())
         if stdin is not None:
             chan.write(stdin.reveal() if isinstance(stdin, Secret) else stdin)
@@ -588,8 +587,7 @@ class SshTransport:
         argv = tuple(argv)
         if not argv:
             raise ValueError("empty argv")
-        marker = f"pcmk-console-pgid-{secrets.token_hex(6)} "
-        line = f"printf '{marker}%s\\n' \"$$\" >&2; exec {self.command_line(argv, env)}"
+        marker, line = _reporting_pgid(self.command_line(argv, env))
         feed = LineFeed()
         chan, session = await self._open(line, feed, marker.encode())
 
@@ -611,6 +609,13 @@ class SshTransport:
                     pass
                 await asyncio.shield(self._kill(chan, session))
             watching.cancel()
+
+
+def _reporting_pgid(command: str) -> tuple[str, str]:
+    """(marker, session line): the line prints the login shell's PID (the session's process
+    group, what a kill targets) after a one-off marker on stderr, then execs command."""
+    marker = f"pcmk-console-pgid-{secrets.token_hex(6)} "
+    return marker, f"printf '{marker}%s\\n' \"$$\" >&2; exec {command}"
 
 
 @dataclass(frozen=True, slots=True)
