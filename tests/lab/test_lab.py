@@ -10,6 +10,7 @@ import pytest
 from tests.lab.crmmon import Status, is_lost_connection
 from tests.lab.fixtures import VERSIONS
 from tests.lab.lab import Lab
+from tests.lab.proc import wait_for
 
 pytestmark = pytest.mark.lab
 
@@ -165,9 +166,13 @@ def test_cluster_shim_restarts_pacemaker_with_its_env_file_keeping_corosync(anyl
     assert res.returncode == 0, res.stderr
     assert _pids(lab, "node1", "corosync") == corosync
     assert _pids(lab, "node1", "pacemakerd") not in ("", pacemakerd)
-    # the new daemons started from the env file, in a clean environment (no SSH variables)
-    environ = lab.run_on("node1", ["sh", "-c", 'tr "\\0" "\\n" < /proc/$(pgrep -o -x '
-                                   'pacemaker-contr)/environ']).stdout.splitlines()
+    # the new daemons started from the env file, in a clean environment (no SSH variables).
+    # Like systemd's Type=simple, the restart returns once pacemakerd runs: the controller
+    # it spawns comes a moment later, so wait for it rather than race it.
+    controller = wait_for("node1's new pacemaker-controld",
+                          lambda: _pids(lab, "node1", "pacemaker-contr").split()[:1], timeout=60)[0]
+    environ = lab.run_on("node1", ["sh", "-c", f'tr "\\0" "\\n" < /proc/{controller}/environ']
+                         ).stdout.splitlines()
     assert "PCMK_lab_marker=restarted-by-the-shim" in environ
     assert not [v for v in environ if v.startswith(("SSH_", "PYTEST"))], environ
     lab.wait_until("node1 online again", lambda st: st.node_up("node1"), timeout=90)
