@@ -114,6 +114,10 @@ class PcmkConsoleApp(App):
         self.auth_reads = 0  # finished reads (tests wait on it)
         self._auth_wake = asyncio.Event()
         self._auth_started = False
+        # themes now, not in on_mount: the first stylesheet pass then already has the theme's
+        # variables, instead of a second whole-CSS pass when the theme changes after mount
+        self._theme_notices: list[tuple[str, str]] = []  # (message, title): toasts once mounted
+        self._load_themes()
 
     # --- facts the screens read --------------------------------------------------------------
 
@@ -185,7 +189,8 @@ class PcmkConsoleApp(App):
         return dict(theme_files.VARIABLE_DEFAULTS)
 
     async def on_mount(self) -> None:
-        self._load_themes()
+        for message, title in self._theme_notices:
+            self.notify(message, title=title, severity="error", timeout=10)
         self.theme_changed_signal.subscribe(self, self._theme_changed)
         await self.push_screen(self.main_screen())
         # this session's commands, live (the whole history is `pcmk-console log`)
@@ -215,10 +220,16 @@ class PcmkConsoleApp(App):
         for error, path in zip(loaded.errors, loaded.skipped):
             self.theme_errors.append(error)
             # the title names the file even when a long message is cut to the toast's size
-            self.notify(error, title=f"theme file skipped: {path.name}", severity="error",
-                        timeout=10)
+            self._theme_notices.append((error, f"theme file skipped: {path.name}"))
         wanted = getattr(self.config, "theme", None) or theme_files.DEFAULT_THEME
-        self.set_theme_named(wanted, at_start=True)
+        if wanted in self.available_themes:
+            self.theme = wanted
+            return
+        # the config's theme is missing: there is no current one to keep
+        fallback = theme_files.DEFAULT_THEME if theme_files.DEFAULT_THEME in self.available_themes else "textual-dark"
+        self._theme_notices.append((f"theme {wanted!r} not found; using {fallback} "
+                                    f"(themes: {', '.join(self.theme_names())})", ""))
+        self.theme = fallback
 
     def action_set_theme_named(self, name: str | None = None) -> None:
         if name is None:  # `:theme` alone
@@ -229,17 +240,11 @@ class PcmkConsoleApp(App):
     def theme_names(self) -> list[str]:
         return sorted(self.available_themes)
 
-    def set_theme_named(self, name: str, *, at_start: bool = False) -> None:
+    def set_theme_named(self, name: str) -> None:
         if name in self.available_themes:
             self.theme = name
             return
         listed = ", ".join(self.theme_names())
-        if at_start:  # the config's theme: there is no current one to keep
-            fallback = theme_files.DEFAULT_THEME if theme_files.DEFAULT_THEME in self.available_themes else "textual-dark"
-            self.notify(f"theme {name!r} not found; using {fallback} (themes: {listed})",
-                        severity="error", timeout=10)
-            self.theme = fallback
-            return
         self.notify(f"no theme {name!r}; keeping {self.theme} (themes: {listed})",
                     severity="error", timeout=10)
 
@@ -314,11 +319,11 @@ class PcmkConsoleApp(App):
         """Run the session's watcher for as long as the app runs; restart it with backoff
         when it ends or fails (polling at the normal interval meanwhile). A session without
         one (a fake, a CIB file, the demo) just polls."""
-        from tui.remote.stream import StreamUnsupported
-
         watch = getattr(self.session, "watch", None)
         if watch is None:
             return
+        from tui.remote.stream import StreamUnsupported  # only a session that can watch needs it
+
         failures = 0
         while True:
             self._set_watch("starting" if self.watch_state == "off" else self.watch_state)
@@ -398,7 +403,8 @@ class PcmkConsoleApp(App):
         self._rendered()
         if self.snapshot is not None and self.auth_collector is not None and not self._auth_started:
             self._auth_started = True  # after the first snapshot: it names the nodes to read
-            self.auth_loop()
+            # after the frame that shows this status: the auth reads are not on the first screen's path
+            self.call_after_refresh(self.auth_loop)
 
     def _rendered(self) -> None:
         self._tell(self.status_message())
