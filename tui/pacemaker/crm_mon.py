@@ -581,6 +581,7 @@ def _index(resources):
                       resource.id if resource.kind is bundle_kind else bundle)
 
     visit(resources, None)
+    del visit  # it refers to itself: without this, a cycle keeps what it holds until a full collection
     return index
 
 

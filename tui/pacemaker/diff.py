@@ -194,6 +194,7 @@ def _leaves(resources) -> dict[str, _Leaf]:
                 visit(resource.children, key + "/", multi or resource.kind is clone)
 
     visit(resources, "", False)
+    del visit  # it refers to itself: without this, a cycle keeps what it holds until a full collection
     return leaves
 
 

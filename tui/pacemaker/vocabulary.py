@@ -320,6 +320,7 @@ def _facts(snapshot: Snapshot | None) -> _Facts:
                 visit(r.children, inside or (r.kind is ResourceKind.CLONE and r.promotable))
 
     visit(snapshot.resources, False)
+    del visit  # it refers to itself: without this, a cycle keeps what it holds until a full collection
     facts = _Facts(snapshot, {n.name: n for n in snapshot.nodes}, frozenset(promotable))
     _last = facts
     return facts

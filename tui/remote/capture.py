@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+import weakref
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable
@@ -95,7 +96,9 @@ class _Stream:
 
     def __init__(self, name: str, capture: OutputCapture) -> None:
         self.name = name
-        self.capture = capture
+        # a proxy, not a reference: the capture owns its streams, and a cycle between them
+        # would keep a big read's buffers alive until the next full garbage collection
+        self.capture = weakref.proxy(capture)
         self.head = bytearray()  # the caller's copy: first `cap` bytes
         self.size = 0
         self.redactor = LineRedactor() if capture.record else None

@@ -344,6 +344,7 @@ class ResourceTree(Tree[str]):
             walk([self.root], 0)
         else:
             walk(self.root._children, 0)
+        del walk  # it refers to itself: without this, a cycle keeps what it holds until a full collection
         self._tree_lines_cached = _Lines(order, self.show_root, self.root)  # type: ignore[assignment]
         self.virtual_size = Size(widest if order else self.size.width, len(order))
         if self.cursor_line != -1:
