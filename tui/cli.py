@@ -6,7 +6,10 @@
     pcmk-console run [--nodes all|cluster|remote|guest|NAMES] [--timeout S] -- COMMAND ...
     pcmk-console plan ACTION ...      show the exact commands an action would run
     pcmk-console apply ACTION ... [--yes]
-        (ACTION: standby, unstandby, maintenance, cluster-maintenance, cleanup, and the node
+        (ACTION: standby, unstandby, maintenance, cluster-maintenance, cleanup, the resource and
+        node actions move, ban, clear, restart, enable, disable, manage, unmanage, refresh,
+        meta-set, meta-delete, fence, clear-failcounts, promote, demote (tui/headless/actions.py:
+        `plan --json`, `apply --confirm-name NAME` on production clusters), the node
         wizards add-remote, add-guest, remove-remote, remove-guest: tui/headless/nodes.py;
         certs-convert, certs-renew, certs-rollback RUN_ID: tui/headless/certs.py)
     pcmk-console apply --resume RUN_ID [--yes] [--force-rerun STEP] [--assume-done STEP]
@@ -128,6 +131,8 @@ def _add_certs_actions(parser: argparse.ArgumentParser, *, confirm: bool) -> Non
         p = sub.add_parser(name, help=text)
         if confirm:
             p.add_argument("--yes", action="store_true", help="do not ask before running")
+            p.add_argument("--confirm-name", dest="confirm_name", default=None, metavar="NAME",
+                           help="the cluster's name, for actions that need it typed (production clusters)")
         global_options(p)
         return p
 

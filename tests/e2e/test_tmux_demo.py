@@ -45,7 +45,14 @@ def test_command_mode_then_standby_acts_on_the_highlighted_remote_node(demo_term
         time.sleep(0.5)  # a person's pace: each key lands after the last one was handled
     screen = demo_terminal.wait_for("Confirm", "$ crm_attribute")
     assert "crm_attribute --node rn1 --name standby --update on" in screen, screen
+    # the demo is PRODUCTION and the preview stops worker (it runs on rn1): a key is not enough
+    screen = demo_terminal.wait_for("Stop worker", "type the cluster name")
     demo_terminal.send("y")
+    time.sleep(1.0)
+    assert "Confirm" in demo_terminal.screen(), "y alone ran a plan that needs the name typed"
+    demo_terminal.send("BTab")  # from Cancel back to the box
+    demo_terminal.type("demo-prod")
+    demo_terminal.send("Enter")
     # the action runs through the pool and the demo cluster: rn1 shows standby
     screen = demo_terminal.wait_for("Confirm", gone=True)
     demo_terminal.send("7")

@@ -243,12 +243,15 @@ async def test_confirmed_action_runs_the_plans_command_and_logs_it(tmp_path):
         assert isinstance(app.screen, ConfirmPlan)
         shown = app.screen.commands_text.plain
         assert "crm_attribute --node node2 --name standby --update on" in shown
-        await pilot.press("n")  # cancelled: nothing runs
+        await pilot.press("n")  # cancelled: nothing runs but the impact preview (a read, on a copy)
         await pilot.pause()
-        assert session.calls == []
+        previews = [argv for _, argv in session.calls if argv[:2] == ("sh", "-c")]
+        assert all("simulate-changes" in argv for argv in previews)
+        changes = lambda: [c for c in session.calls if c[1][:2] != ("sh", "-c")]  # noqa: E731
+        assert changes() == []
         await pilot.press("s", "y")
         await applied(app, pilot)
-        assert session.calls == [  # the done probe (a read: not in the log), then the change
+        assert changes() == [  # the done probe (a read: not in the log), then the change
             ("node1", ("crm_attribute", "--node", "node2", "--name", "standby", "--query", "--quiet")),
             ("node1", ("crm_attribute", "--node", "node2", "--name", "standby", "--update", "on"))]
         log = table(app, "action-log")

@@ -19,6 +19,7 @@ from tests.ui.helpers import until as _until
 from tests.ui.test_hostile_ui import screen_text
 from tests.ui.sample import FakeConfig, frozen_clock
 from tui.ui.screens.main import MainScreen
+from tui.ui.screens.typed_name import TypeClusterName
 from tui.ui.screens.wizard import WizardScreen, open_wizard
 from tui.ui.widgets.wizard_checks import CheckTable
 from tui.ui.widgets.wizard_inputs import FORMS, WizardInputs
@@ -208,6 +209,10 @@ async def walk(app, pilot, kind: str, keys: list[str], expect: dict) -> WizardSc
     await pilot.press("ctrl+n")
     await until(pilot, lambda: screen.stage == "review")
     await pilot.press("y")
+    await pilot.pause()
+    if isinstance(app.screen, TypeClusterName):  # a cluster-wide plan on the PRODUCTION demo
+        assert screen.plan.cluster_wide and screen.stage == "review"
+        await pilot.press(*"demo-prod", "enter")
     await until(pilot, lambda: screen.stage == "result", timeout=120)
     assert screen.result is not None and screen.result.ok, screen.outcome_line
     await pilot.press("escape")
@@ -256,6 +261,25 @@ async def test_remove_on_the_demo(tmp_path, kind, name):
         await walk(app, pilot, kind, ["enter", "down", "down", "enter", *direct(1)],
                    {"name": name, "method": "direct"})
         assert app.snapshot.node(name) is None
+
+
+async def test_a_removal_on_production_runs_only_once_the_name_is_typed(tmp_path):
+    app = demo_app(tmp_path, clock=time.time)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await opened(app, pilot, "remove-remote")
+        await pilot.press("enter", "down", "down", "enter", *direct(1))
+        await checked(pilot, screen)
+        await pilot.press("ctrl+n")
+        await until(pilot, lambda: screen.stage == "review")
+        await pilot.press("y")
+        await until(pilot, lambda: isinstance(app.screen, TypeClusterName))
+        await pilot.press(*"demo-pro", "enter")  # one letter short: refused, still asking
+        await pilot.pause()
+        assert isinstance(app.screen, TypeClusterName) and screen.stage == "review"
+        await pilot.press("escape")  # given up: nothing ran
+        await until(pilot, lambda: app.screen is screen)
+        assert screen.stage == "review" and screen.result is None and not screen.running
+        assert app.snapshot.node("rn2") is not None
 
 
 def test_demo_diagnosis_screen(snap_compare, tmp_path):

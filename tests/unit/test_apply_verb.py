@@ -14,7 +14,8 @@ def test_apply_of_what_is_already_so_is_skipped_and_changes_nothing(capsys, tmp_
 
 
 def test_apply_records_carry_run_and_step_ids(capsys, tmp_path):
-    code, out, err = run_cli(capsys, "--demo", "apply", "standby", "rn1", "--yes")
+    code, out, err = run_cli(capsys, "--demo", "apply", "standby", "rn1", "--yes",
+                                 "--confirm-name", "demo-prod")  # production: the preview stops worker
     assert code == 0, err
     (change,) = changes_recorded(tmp_path)
     assert change.get("step_id") == "1-set-standby-on-on-rn1" and change.get("run_id")

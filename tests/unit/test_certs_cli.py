@@ -249,7 +249,8 @@ def test_a_rollback_of_a_run_that_is_not_there_exits_2(capsys, calls, wizard):
 
 def test_a_rollback_of_a_run_that_is_no_conversion_exits_2(capsys, wizard):
     wizard()
-    code, out, err = run_cli(capsys, "--demo", "apply", "cluster-maintenance", "off", "--yes")
+    code, out, err = run_cli(capsys, "--demo", "apply", "cluster-maintenance", "off", "--yes",
+                               "--confirm-name", "demo-prod")  # cluster-wide on production
     run_id = next(line.split()[1] for line in out.splitlines() if line.startswith("run "))
     code, out, err = run_cli(capsys, "--demo", "plan", "certs-rollback", run_id)
     assert code == 2 and "is not a certs-convert run" in err

@@ -105,7 +105,8 @@ def test_demo_apply_runs_on_the_demo_never_here(tmp_path):
     (bin_dir / "crm_attribute").write_text(f"#!/bin/sh\ntouch {tmp_path / 'ran-here'}\n")
     (bin_dir / "crm_attribute").chmod(0o755)
     path = f"{bin_dir}:{os.environ['PATH']}"
-    for argv in (["--demo", "apply", "standby", "rn1", "--yes"], ["apply", "standby", "rn1", "--yes", "--demo"]):
+    for argv in (["--demo", "apply", "standby", "rn1", "--yes", "--confirm-name", "demo-prod"],
+                 ["apply", "standby", "rn1", "--yes", "--demo", "--confirm-name", "demo-prod"]):
         proc = cli(*argv, tmp_path=tmp_path, env={"PATH": path})
         assert proc.returncode == 0, proc.stderr
         assert "[ok] node1: Set standby=on on rn1" in proc.stdout

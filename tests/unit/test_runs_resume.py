@@ -203,7 +203,7 @@ def test_resume_and_an_action_exclude_each_other(capsys, argv, said):
 
 
 def test_a_plain_apply_is_journalled(capsys):
-    code, out = run(["--demo", "apply", "standby", "node1", "--yes"], capsys)
+    code, out = run(["--demo", "apply", "standby", "node1", "--yes", "--confirm-name", "demo-prod"], capsys)
     assert code == 0, out.err
     found = journal.runs()
     assert len(found) == 1
@@ -212,8 +212,8 @@ def test_a_plain_apply_is_journalled(capsys):
     assert run_record.recipe == ("standby", json.loads(json.dumps(dict(actions.standby("node1").recipe[1]))))
 
 
-@pytest.mark.parametrize("argv", [["--demo", "apply", "--yes", "standby", "node1"],
-                                  ["--demo", "apply", "standby", "node1", "--yes"]])
+@pytest.mark.parametrize("argv", [["--demo", "apply", "--yes", "standby", "node1", "--confirm-name", "demo-prod"],
+                                  ["--demo", "apply", "standby", "node1", "--confirm-name", "demo-prod", "--yes"]])
 def test_yes_before_or_after_the_action(capsys, argv):
     code, out = run(argv, capsys)
     assert code == 0, out.err

@@ -82,7 +82,8 @@ def test_plan_names_the_node_its_commands_run_on(capsys, tmp_path, words):
 
 @pytest.mark.parametrize("words", KNOWN, ids=[" ".join(w) for w in KNOWN])
 def test_apply_runs_on_the_node_the_plan_named(capsys, tmp_path, words):
-    code, out, err = run_cli(capsys, "apply", *words, "--yes", "--demo")
+    # the demo is production: an action whose preview stops something needs its name (issue 13)
+    code, out, err = run_cli(capsys, "apply", *words, "--yes", "--confirm-name", "demo-prod", "--demo")
     assert code == 0, err
     (host,) = set(re.findall(r"\[([^\]]+)\] \$ ", out))
     assert f"[ok] {host}: " in out

@@ -426,9 +426,10 @@ async def _apply(prefix: str, args, target: Target, session, wizards, plan, fact
     from tui.headless.actions import progress
     from tui.remote.transport import ReadOnlyError
 
-    if not args.yes and not _ask("Run these commands?"):
-        print("nothing ran")
-        return ExitCode.OK
+    refused = confirmed(prefix, session, plan, yes=args.yes, impact=None,
+                        confirm_name=getattr(args, "confirm_name", None))
+    if refused is not None:
+        return refused
     try:
         result = await session.apply(plan, listeners=(progress(plan),))
     except ReadOnlyError as exc:

@@ -293,7 +293,8 @@ async def _apply(prefix: str, args: argparse.Namespace, session, wizard, inp, pl
         if failed is not None and _is_verification(failed.step) and args.action.startswith("add-"):
             await print_diagnosis(session, inp.name)
 
-    return await confirm_and_run(prefix, session, plan, yes=args.yes, after=diagnose_a_failed_verification)
+    return await confirm_and_run(prefix, session, plan, yes=args.yes, after=diagnose_a_failed_verification,
+                                 confirm_name=getattr(args, "confirm_name", None))
 
 
 def _is_verification(step) -> bool:

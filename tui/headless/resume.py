@@ -39,6 +39,8 @@ def add_resume_arguments(parser: argparse.ArgumentParser) -> None:
     # its own dest: an ACTION's sub-parser would reset `yes` to its default (False)
     parser.add_argument("--yes", dest="apply_yes", action="store_true", default=False,
                         help="do not ask before running")
+    parser.add_argument("--confirm-name", dest="resume_confirm_name", default=None, metavar="NAME",
+                        help="with --resume: the cluster's name, when the run needs it typed (production)")
     parser.add_argument("--force-rerun", action="append", default=[], metavar="STEP",
                         help="with --resume: run this interrupted step again")
     parser.add_argument("--assume-done", action="append", default=[], metavar="STEP",
@@ -53,6 +55,7 @@ def _refuse(message: str, code: int = ExitCode.USAGE) -> int:
 def main(parser: argparse.ArgumentParser, args: argparse.Namespace, target: Target) -> int:
     run_id = getattr(args, "resume", None)
     args.yes = bool(getattr(args, "yes", False) or getattr(args, "apply_yes", False))
+    args.confirm_name = getattr(args, "confirm_name", None) or getattr(args, "resume_confirm_name", None)
     if run_id is None and (args.force_rerun or args.assume_done):
         parser.error("apply: --force-rerun and --assume-done go with --resume RUN_ID")
     if run_id is None:
@@ -139,9 +142,12 @@ async def _resume(args: argparse.Namespace, target: Target, run: journal.RunReco
             else:
                 what = "run"
             print(f"  {one_line(step.id)}: {one_line(what)}")
-        if not getattr(args, "yes", False) and input("Continue? [y/N] ").strip().lower() not in ("y", "yes"):
-            print("nothing ran")
-            return ExitCode.OK
+        from tui.headless.actions import confirmed
+
+        refused = confirmed("pcmk-console apply", session, plan, yes=getattr(args, "yes", False), impact=None,
+                            confirm_name=getattr(args, "confirm_name", None), question="Continue?")
+        if refused is not None:
+            return refused
         try:
             record = journal.Journal.reopen(plan, run.run_id, cluster=run.cluster, demo=run.demo,
                                             state_dir=session.state_dir)

@@ -29,10 +29,13 @@ import dataclasses
 import re
 import shlex
 from dataclasses import dataclass, field
-from typing import Any, Awaitable, Callable, ClassVar, Mapping
+from typing import TYPE_CHECKING, Any, Awaitable, Callable, ClassVar, Mapping
 
 from tui.remote.secret import Secret
 from tui.remote.transport import CommandResult
+
+if TYPE_CHECKING:
+    from tui.ops.preview import PreviewSpec
 
 Argv = tuple[str, ...]
 
@@ -252,6 +255,11 @@ class Plan:
     steps: tuple[Step, ...]
     # (builder name in tui.ops.recipes, JSON-able kwargs): how to build this plan again
     recipe: tuple[str, Mapping[str, Any]] | None = None
+    # placement may change: what crm_simulate tries on a copy of the CIB before confirmation
+    # (tui.ops.preview.compute_impact); None: nothing to preview
+    preview: PreviewSpec | None = None
+    # cluster maintenance, fencing, removing a node: typed confirmation on production (tui.ops.risk)
+    cluster_wide: bool = False
 
     def __post_init__(self) -> None:
         steps = tuple(

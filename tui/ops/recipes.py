@@ -20,6 +20,22 @@ BUILDERS: dict[str, Builder] = {
     "node_maintenance": actions.node_maintenance,
     "cluster_maintenance": actions.cluster_maintenance,
     "cleanup": actions.cleanup,
+    # resource and node actions (issue 13)
+    "move": actions.move,
+    "ban": actions.ban,
+    "clear": actions.clear,
+    "restart": actions.restart,
+    "enable": actions.enable,
+    "disable": actions.disable,
+    "manage": actions.manage,
+    "unmanage": actions.unmanage,
+    "refresh": actions.refresh,
+    "meta_set": actions.meta_set,
+    "meta_delete": actions.meta_delete,
+    "fence": actions.fence,
+    "clear_failcounts": actions.clear_failcounts,
+    "promote": actions.promote,
+    "demote": actions.demote,
 }
 
 

@@ -74,8 +74,12 @@ X509_REMOTE = Feature("x509-remote", _since("3.0.0"),
 FENCING_ENABLED = Feature("fencing-enabled", _since("3.0.2"),
                           "the fencing-enabled cluster option (stonith-enabled before)")
 
+# crm_simulate --output-as=xml (its <actions> list): the impact preview reads XML from here on,
+# the "Transition Summary:" text before
+SIMULATE_XML = Feature("simulate-xml", _since("2.1.0"), "crm_simulate --output-as=xml")
+
 FEATURES: tuple[Feature, ...] = (
-    XML_OUTPUT, SHUTDOWN_LOCK, NODE_HEALTH, PROMOTED_ROLES, X509_REMOTE, FENCING_ENABLED)
+    XML_OUTPUT, SHUTDOWN_LOCK, NODE_HEALTH, PROMOTED_ROLES, X509_REMOTE, FENCING_ENABLED, SIMULATE_XML)
 
 
 def supports(feature: Feature, version: str | Version | None) -> bool:

@@ -12,6 +12,7 @@ hold a quote); the builders refuse anything else rather than quote it.
 from __future__ import annotations
 
 import re
+import shlex
 
 Argv = tuple[str, ...]
 
@@ -210,21 +211,61 @@ def remove_file(path: str) -> Argv:
 
 # --- previews (on a copy of the live CIB: the cluster is not changed) ----------------------
 
+# The script is constant; its words are positional parameters:
+#   $0 simulate-changes   $1 xml|text   $2 N   $3..$(N+2) the changes, each shlex.join(argv)
+#   the rest: crm_simulate's own options (--run|--simulate, --output-as=xml, --node-down=NODE)
+# The live CIB is copied into a temporary file (removed on exit), every change runs with
+# CIB_file pointing at the copy (eval of its shlex-quoted words: one command, no expansion),
+# then crm_simulate reads the copy. For XML the changes' own output goes to stderr, so stdout
+# is crm_simulate's document alone; for text it stays in front of it, as it always did.
 SIMULATE_SCRIPT = (
-    'f=$(mktemp) || exit 1; trap \'rm -f "$f"\' EXIT; '
+    'f=$(mktemp) || exit 1; trap \'rm -f "$f"\' EXIT; trap \'exit 143\' HUP INT TERM; '
     'cibadmin --query > "$f" || exit 1; '
-    'CIB_file="$f" "$@" || exit 1; '
-    'crm_simulate --xml-file "$f" --simulate'
+    'out=$1; n=$2; shift 2; '
+    'case $n in ""|*[!0-9]*) echo "impact preview: bad change count" >&2; exit 1;; esac; '
+    'export CIB_file="$f"; '
+    'while [ "$n" -gt 0 ]; do '
+    'if [ "$out" = xml ]; then eval "$1" >&2; else eval "$1"; fi || { rc=$?; '
+    'printf \'impact preview: the change failed on the copy of the CIB (exit %s): %s\\n\' "$rc" "$1" >&2; '
+    'exit 1; }; '
+    'shift; n=$((n - 1)); done; '
+    'crm_simulate --xml-file "$f" "$@"'
 )
+SIMULATE_NAME = "simulate-changes"
+
+
+def simulate_changes(changes, *, nodes_down=(), xml: bool = True, execute: bool = False) -> Argv:
+    """What the cluster would do after `changes` (CIB edits such as crm_attribute standby,
+    crm_resource --move, stop_resource) with `nodes_down` taken down, computed by
+    crm_simulate on a temporary copy of the live CIB: the live CIB is untouched.
+
+    xml: `--output-as=xml` (Pacemaker >= 2.1.0; tui.pacemaker.impact.parse_simulate_xml),
+    else text (parse_simulate_text). crm_simulate runs with `--run`: the transition summary
+    without executing the transition (`--simulate` also executes it, to print the revised
+    status, and 2.1.5 aborts on some CIBs doing so); execute=True asks for `--simulate`.
+    A node name goes as `--node-down=NAME`, one word, never read as an option."""
+    argvs = [tuple(change) for change in changes]
+    for change in argvs:
+        if not change or not all(isinstance(word, str) for word in change):
+            raise ValueError(f"a change is a non-empty argv of strings: {change!r}")
+    downs = tuple(nodes_down)
+    for node in downs:
+        if not isinstance(node, str) or not node or "\0" in node:
+            raise ValueError(f"not a node name: {node!r}")
+    options = ["--simulate" if execute else "--run"]
+    if xml:
+        options.append("--output-as=xml")
+    options += [f"--node-down={node}" for node in downs]
+    return ("sh", "-c", SIMULATE_SCRIPT, SIMULATE_NAME, "xml" if xml else "text", str(len(argvs)),
+            *(shlex.join(change) for change in argvs), *options)
 
 
 def simulate_change(change: Argv) -> Argv:
-    """What the cluster would do after `change` (a CIB edit such as stop_resource or
-    delete_meta), computed by crm_simulate on a temporary copy of the live CIB: the change
-    runs with CIB_file pointing at the copy, so the live CIB is untouched."""
+    """The text preview of one change, with the transition executed (Current cluster
+    status, Transition Summary, Revised Cluster Status): simulate_changes for one change."""
     if not change:
         raise ValueError("simulate_change needs the change's argv")
-    return ("sh", "-c", SIMULATE_SCRIPT, "simulate-change", *change)
+    return simulate_changes((tuple(change),), xml=False, execute=True)
 
 
 # --- X.509 for remote connections (tui.ops.certs) -------------------------------------------

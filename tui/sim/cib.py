@@ -128,17 +128,38 @@ def configuration(state: ClusterState) -> etree._Element:
         S(r, "expression", id=f"{rule.id}-rule-expr", attribute=rule.attribute,
           operation=rule.operation, value=rule.value)
     for ban in state.bans:
-        attrs = {"id": ban.id, "rsc": ban.rsc}
-        if ban.role:
-            attrs["role"] = ban.role
-        attrs.update(node=ban.node, score="-INFINITY")
-        S(constraints, "rsc_location", attrs)
+        _location(constraints, ban)
     for ticket in state.tickets:
         S(constraints, "rsc_ticket", id=f"db-clone-with-{ticket.id}", rsc="db-clone",
           ticket=ticket.id, **{"rsc-role": "Promoted", "loss-policy": "demote"})
     rsc_defaults = S(conf, "rsc_defaults")
     _nvset(rsc_defaults, "meta_attributes", "rsc_defaults-options", {"resource-stickiness": "100"})
     return conf
+
+
+def lifetime_end(t: float) -> str:
+    """A --lifetime constraint's end as crm_resource writes it ("2026-12-02 14:46:06Z")."""
+    return time.strftime("%Y-%m-%d %H:%M:%SZ", time.gmtime(t))
+
+
+def _location(constraints, ban) -> None:
+    """A cli-ban/cli-prefer constraint as crm_resource 2.1.5 writes it; with a lifetime, a rule
+    (#uname eq NODE and the date before its end), ids as crm_resource gives them."""
+    attrs = {"id": ban.id, "rsc": ban.rsc}
+    if ban.role:
+        attrs["role"] = ban.role
+    if ban.end is None:
+        attrs.update(node=ban.node, score=ban.score)
+        S(constraints, "rsc_location", attrs)
+        return
+    loc = S(constraints, "rsc_location", attrs)
+    prefer = ban.id == f"cli-prefer-{ban.rsc}"
+    ids = ((f"cli-prefer-rule-{ban.rsc}", f"cli-prefer-expr-{ban.rsc}", f"cli-prefer-lifetime-end-{ban.rsc}")
+           if prefer else (f"{ban.id}-rule", f"{ban.id}-expr", f"{ban.id}-lifetime"))
+    rule = S(loc, "rule", {"id": ids[0], "score": ban.score, "boolean-op": "and"})
+    S(rule, "expression", {"id": ids[1], "attribute": "#uname", "operation": "eq", "value": ban.node,
+                           "type": "string"})
+    S(rule, "date_expression", {"id": ids[2], "operation": "lt", "end": lifetime_end(ban.end)})
 
 
 def _op(parent, entry: LrmEntry, op: OpRecord, op_id: str, node: str) -> None:

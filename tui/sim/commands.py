@@ -2,7 +2,8 @@
 
 `execute(state, host, argv, stdin)` returns (exit status, stdout, stderr) as the real tools
 would: the refresh batch script, crm_mon, cibadmin, the crm_attribute / crm_resource /
-crm_node actions the console's Plans run, systemctl and service (systemd.py), the file
+crm_node actions the console's Plans run (the operator's placement actions, crm_failcount and
+stonith_admin in rsccmds.py, the placement that follows in placement.py), systemctl and service (systemd.py), the file
 commands (coreutils.py) on the host's own machine, the node wizards' probes (probes.py),
 pcs (pcs.py), the crm_simulate preview (simulate.py), and a few harmless shell commands.
 Anything else is exit 127. crm_mon prints what Pacemaker 3.0.0 prints (render.py); the other
@@ -27,7 +28,8 @@ Result = tuple[int, str, str]
 
 # Pacemaker exit codes (crm_exit_t)
 EX_OK, EX_USAGE, EX_NOSUCH, EX_DISCONNECT, EX_NOT_FOUND = 0, 64, 105, 102, 127
-SUPPORTED = ("crm_mon, cibadmin, crm_attribute, crm_resource, crm_node, pcs, systemctl, service, "
+SUPPORTED = ("crm_mon, cibadmin, crm_attribute, crm_resource, crm_node, crm_failcount, stonith_admin, pcs, "
+             "systemctl, service, "
              "test, cat, stat, sha256sum, cp, install, mv, rm, mkdir, chown, chmod, openssl, pacemakerd/pacemaker-remoted "
              "--version, pgrep, pidof, timeout, hostname, uptime, echo, "
              "true and nodecmds' bash/sh probes")
@@ -235,9 +237,14 @@ def _cluster_option(state: ClusterState, name: str, opts: dict[str, str]) -> Res
 
 _RSC_SPEC = {"--resource": "resource", "-r": "resource", "--node": "node", "-N": "node",
              "--set-parameter": "set", "-p": "set", "--parameter-value": "value", "-v": "value",
-             "--delete-parameter": "delete", "-d": "delete"}
+             "--delete-parameter": "delete", "-d": "delete", "--get-parameter": "get", "-g": "get",
+             "--lifetime": "lifetime", "-u": "lifetime"}
 _RSC_FLAGS = {"--cleanup": "cleanup", "-C": "cleanup", "--meta": "meta", "-m": "meta", "--locate": "locate",
-              "-W": "locate"}
+              "-W": "locate", "--move": "move", "-M": "move", "--ban": "ban", "-B": "ban", "--clear": "clear",
+              "-U": "clear", "--restart": "restart", "--refresh": "refresh", "-R": "refresh",
+              "--promoted": "promoted", "--master": "promoted", "--quiet": "quiet", "-Q": "quiet"}
+# the operator's actions (issue 13): tui/sim/rsccmds.py
+_PLACEMENT = ("move", "ban", "clear", "restart")
 _NO_SUCH_RESOURCE = "crm_resource: Resource '{}' not found\nError performing operation: No such object\n"
 
 
@@ -245,6 +252,12 @@ def _crm_resource(state: ClusterState, host: str, args: tuple[str, ...]) -> Resu
     opts = _options(args, _RSC_SPEC, _RSC_FLAGS)
     if isinstance(opts, str):
         return EX_USAGE, "", f"crm_resource: {opts}\n"
+    action = next((a for a in _PLACEMENT if a in opts), None)
+    if action is not None or "get" in opts:
+        return _crm_resource_action(state, host, action, opts)
+    refresh = "refresh" in opts
+    if refresh:  # answered as a cleanup that forgets everything and always asks the controllers
+        opts = {**{k: v for k, v in opts.items() if k != "refresh"}, "cleanup": ""}
     if "locate" in opts and set(opts) == {"locate", "resource"}:
         if not _connected(state, host):
             return EX_DISCONNECT, "", NOT_CONNECTED
@@ -272,16 +285,61 @@ def _crm_resource(state: ClusterState, host: str, args: tuple[str, ...]) -> Resu
     for rid in members:
         cleaned += state.cleanup(rid, node)
     if rsc is None:
+        if refresh:  # 2.1.5 (lab): only the controllers' replies
+            replies = 1 if node else sum(1 for n in state.nodes if state.node_online(n))
+            return EX_OK, _waiting(replies), ""
         where = f"on {node}" if node else "on all nodes"
-        out = f"Cleaned up all resources {where}\n"
-        replies = 1
-    else:
-        nodes = [node] if node else [n for n in state.nodes if any(rid in state.lrm[n] for rid in members)]
-        out = "".join(f"Cleaned up {rsc} on {n}\n" for n in nodes)
-        replies = max(1, len(nodes))
+        return EX_OK, f"Cleaned up all resources {where}\n" + (_waiting(1) if cleaned else ""), ""
+    nodes = [node] if node else [n for n in state.nodes if any(rid in state.lrm[n] for rid in members)]
+    out = "".join(f"Cleaned up {rsc} on {n}\n" for n in nodes)
+    # a cleanup asks only the controllers that had something to forget (none: no wait); a
+    # refresh asks every one it named (2.1.5 as the lab prints it)
+    replies = len(nodes) if refresh else len({n for _, n in cleaned})
+    return EX_OK, out + (_waiting(replies) if replies else ""), ""
+
+
+def _waiting(replies: int) -> str:
+    """The controller round-trip lines of 2.1.5's cleanup/refresh (lab-findings-13)."""
     noun = "reply" if replies == 1 else "replies"
-    out += f"Waiting for {replies} {noun} from the controller{'.' * replies} OK\n"
-    return EX_OK, out, ""
+    return (f"Waiting for {replies} {noun} from the controller\n" + "... got reply\n" * (replies - 1)
+            + "... got reply (done)\n")
+
+
+def _crm_resource_action(state: ClusterState, host: str, action: str | None, opts: dict[str, str]) -> Result:
+    from tui.sim import rsccmds
+
+    if "resource" not in opts:
+        return EX_USAGE, "", f"crm_resource: --{action or 'get-parameter'} requires --resource\n"
+    if not _connected(state, host):
+        return EX_DISCONNECT, "", NOT_CONNECTED
+    rsc, node = opts["resource"], opts.get("node")
+    if action is None:
+        if "meta" not in opts:
+            return EX_USAGE, "", "crm_resource: the demo cluster answers --get-parameter with --meta only\n"
+        return rsccmds.get_meta(state, rsc, opts["get"])
+    if action in ("move", "ban"):
+        return rsccmds.move_or_ban(state, action, rsc, node, promoted="promoted" in opts, lifetime=opts.get("lifetime"))
+    if action == "clear":
+        return rsccmds.clear(state, rsc, node)
+    return rsccmds.restart(state, rsc, node)
+
+
+def _stonith_admin(state: ClusterState, host: str, args: tuple[str, ...]) -> Result:
+    from tui.sim import rsccmds
+
+    return rsccmds.stonith_admin(state, host, args, lambda h: _connected(state, h))
+
+
+_FAILCOUNT_SPEC = {"--resource": "resource", "-r": "resource", "--node": "node", "-N": "node"}
+
+
+def _crm_failcount(state: ClusterState, host: str, args: tuple[str, ...]) -> Result:
+    """crm_failcount --delete --resource R --node N: the script runs crm_resource --cleanup."""
+    opts = _options(args, _FAILCOUNT_SPEC, {"--delete": "delete", "-D": "delete"})
+    if isinstance(opts, str) or "delete" not in opts or "resource" not in opts:
+        return EX_USAGE, "", "crm_failcount: the demo cluster answers only --delete --resource R [--node N]\n"
+    argv = ["--cleanup", "-r", opts["resource"]] + (["-N", opts["node"]] if "node" in opts else [])
+    return _crm_resource(state, host, tuple(argv))
 
 
 def _locate(state: ClusterState, rsc: str) -> Result:
@@ -400,6 +458,8 @@ _HANDLERS: dict[str, Callable[[ClusterState, str, tuple[str, ...]], Result]] = {
     "crm_attribute": _crm_attribute,
     "crm_resource": _crm_resource,
     "crm_node": _crm_node,
+    "crm_failcount": _crm_failcount,
+    "stonith_admin": _stonith_admin,
     "hostname": _hostname,
     "uptime": _uptime,
     "echo": _echo,

@@ -115,10 +115,20 @@ class DemoNode:
 
 @dataclass
 class Ban:
+    """A location constraint for one node: a ban (-INFINITY, crm_resource --ban: cli-ban-R-on-N)
+    or, with score INFINITY, a preference (crm_resource --move: cli-prefer-R). end: --lifetime's
+    end (epoch seconds), written as a rule with a date_expression. (issue 13 (A): score, end)"""
+
     id: str
     rsc: str
     node: str
     role: str | None = "Started"
+    score: str = "-INFINITY"
+    end: float | None = None
+
+    @property
+    def negative(self) -> bool:
+        return self.score.startswith("-")
 
 
 @dataclass

@@ -4,6 +4,7 @@
     timeout N bash -c TCP_SCRIPT tcp-connect A P    bash's /dev/tcp connect, bounded
     sh -c LOG_SCRIPT log-lines N FILE NEEDLE        tail | grep -F over Pacemaker's log
     sh -c ENVIRON_SCRIPT tls-environ PROCESS        a daemon's PCMK_*_file start environment
+    sh -c SIMULATE_SCRIPT simulate-changes ...      the impact preview (tui.sim.simulate)
     firewall-cmd ...                                not installed on the demo machines
 
 Words and exit codes are those of procps 4.0.2, coreutils 9.1 and bash 5.2 on Debian 12
@@ -150,9 +151,11 @@ def sh(state, host: str, args: tuple[str, ...], simulate) -> Result:
         return tls_environ(state, host, args[3])
     if len(args) == 6 and args[0] == "-c" and args[1] == nodecmds.LOG_SCRIPT and args[2] == "log-lines":
         return log_lines(state.host(host), args[3], args[4], args[5])
-    if len(args) >= 4 and args[0] == "-c" and args[1] == nodecmds.SIMULATE_SCRIPT and args[2] == "simulate-change":
-        return simulate(state, host, args[3:])
-    return EX_NOT_FOUND, "", ("sh: not found (the simulator runs only nodecmds' log-lines, simulate-change "
+    if len(args) >= 3 and args[0] == "-c" and args[1] == nodecmds.SIMULATE_SCRIPT and args[2] == nodecmds.SIMULATE_NAME:
+        from tui.sim import simulate as preview  # the crm_simulate preview: imported when first used
+
+        return preview.run_script(state, host, args[3:])
+    return EX_NOT_FOUND, "", ("sh: not found (the simulator runs only nodecmds' log-lines, simulate-changes "
                               "and tls-environ scripts)\n")
 
 

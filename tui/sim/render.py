@@ -319,7 +319,9 @@ class _Renderer:
         # constraints and each one's matched nodes, so it prints them back to front
         constraints = [(f"{r.id}-rule", r.rsc, [n for n in self.sorted_nodes if self.rule_matches(r, n)], False)
                        for r in self.s.rules if r.score.startswith("-")]
-        constraints += [(ban.id, ban.rsc, [ban.node], ban.role == "Promoted") for ban in self.s.bans]
+        # issue 13 (A): cli-prefer constraints are no bans; a --lifetime one is its rule, gone once expired
+        constraints += [(ban.id if ban.end is None else f"{ban.id}-rule", ban.rsc, [ban.node], ban.role == "Promoted")
+                         for ban in self.s.bans if ban.negative and (ban.end is None or ban.end > self.s.now)]
         for ban_id, rsc, nodes, promoted in reversed(constraints):
             for node in reversed(nodes):
                 S(el, "ban", {"id": ban_id, "resource": rsc, "node": node, "weight": str(-INFINITY),

@@ -26,6 +26,7 @@ from tui.sim.daemons import (  # noqa: F401 (the timings, re-exported for tests 
     Daemons,
 )
 from tui.sim.hosts import SimHost, pacemaker_host
+from tui.sim.placement import Placement
 from tui.sim.model import (
     BUNDLE,
     CLUSTER,
@@ -149,7 +150,7 @@ class _Event:
     arg: str = field(compare=False, default="")
 
 
-class ClusterState(Daemons):
+class ClusterState(Placement, Daemons):
     """A whole cluster: configuration, status, CIB version, and its scripted life."""
 
     def __init__(
@@ -431,8 +432,10 @@ class ClusterState(Daemons):
         prim, container = self.primitives[rsc]
         if prim.meta.get("_pinned") or container:
             return []
-        banned = {b.node for b in self.bans if b.rsc in (rsc, self.parent_of(rsc))}
-        return [n for n, d in self.nodes.items() if d.kind == CLUSTER and n not in banned and self.can_run(n)]
+        banned = self.banned_nodes(rsc)
+        wanted = self.preferred_node(rsc)
+        found = [n for n, d in self.nodes.items() if d.kind == CLUSTER and n not in banned and self.can_run(n)]
+        return sorted(found, key=lambda n: n != wanted)  # a cli-prefer node first
 
     def parent_of(self, rsc: str) -> str | None:
         for res in self.resources:
@@ -463,7 +466,17 @@ class ClusterState(Daemons):
             role = next((r for n, r in self.desired.get(rid, []) if n == node), "Started")
             self.desired[rid] = [(n, r) for n, r in self.desired.get(rid, []) if n != node]
             self.place(rid, target, role)
+        self._promote_elsewhere(node)
         self._settle()
+
+    def _promote_elsewhere(self, node: str) -> None:
+        """A promotable clone promoted on `node` (now standby or gone) is promoted on another
+        running instance, as the scheduler does; `node` takes it back unpromoted."""
+        for clone in [r for r in self.resources if isinstance(r, Clone) and r.promotable]:
+            child = clone.child.id
+            self.desired[child] = [(n, "Unpromoted" if n == node and r == "Promoted" else r)
+                                   for n, r in self.desired.get(child, [])]
+            self._follow_promoted(clone, child, dict(self.where(child)))
 
     def _settle(self) -> None:
         """Start what is desired on nodes that can run it (and stop it where they cannot)."""
@@ -656,11 +669,12 @@ class ClusterState(Daemons):
     def _on_place(self, rsc: str) -> None:
         if rsc not in self.primitives or self.stopped_by_config(rsc):
             return
-        banned = {b.node for b in self.bans if b.rsc == rsc}
+        banned = self.banned_nodes(rsc)
         targets = [n for n, d in self.nodes.items() if d.kind == CLUSTER and n not in banned and self.can_run(n)]
         if not targets:
             return
-        target = min(targets, key=lambda n: len(self._resources_on(n)))
+        wanted = self.preferred_node(rsc)  # a cli-prefer (crm_resource --move) wins
+        target = wanted if wanted in targets else min(targets, key=lambda n: len(self._resources_on(n)))
         self.place(rsc, target)
         prim, _ = self.primitives[rsc]
         if "remote-node" in prim.meta:
@@ -715,6 +729,12 @@ class ClusterState(Daemons):
                     self._on_place(rid)
             self._settle()
             self._status_changed()
+        if name in ("is-managed", "target-role"):  # managed / enabled again: the constraints hold now
+            self._follow_constrained()
+
+    def _follow_constrained(self) -> None:
+        for rsc in dict.fromkeys(b.rsc for b in self.bans if b.id.startswith("cli-")):
+            self.follow(rsc)
 
     def _guest_changed(self, vm: Primitive) -> None:
         """A VM's remote-node meta was set or removed: its guest node appears (connected

@@ -19,6 +19,7 @@ class Command:
 
 
 COMMANDS: tuple[Command, ...] = (
+    Command("overview", ("ov", "mon"), "show('overview')", "Overview: crm_mon's one screen, its keys toggle sections"),
     Command("cluster", ("nodes", "no", "cl"), "show('cluster')", "Cluster nodes"),
     Command("remote", ("rn", "remotes"), "show('remote')", "Remote nodes (pacemaker_remote)"),
     Command("guest", ("gn", "guests", "vm"), "show('guest')", "Guest nodes (VMs, containers, bundles)"),

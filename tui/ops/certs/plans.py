@@ -400,7 +400,8 @@ def certs_convert(*, ca: str = "create", ca_dir: str | None = None, ca_cert: str
                   key_file=key_file, crl_file=crl_file, days=days, remove_authkey=remove_authkey, force=force,
                   nodes=nodes, env={k: dict(v) for k, v in env.items()}, authkeys=authkeys, cluster=cluster)
     title = "Switch Pacemaker Remote to X.509 certificates" + (" (FORCED: validation errors ignored)" if force else "")
-    return Plan(title, tuple(steps), recipe=("certs_convert", kwargs))
+    # every node's daemons restart with the new credentials: typed confirmation on production
+    return Plan(title, tuple(steps), recipe=("certs_convert", kwargs), cluster_wide=True)
 
 
 # --- rollback -------------------------------------------------------------------------------------

@@ -391,7 +391,8 @@ def remove_remote(*, name: str, kind: str = "remote", method: str, remove_authke
     steps.append(_wait(f"Wait until {name} is gone", node_gone(name), "wait-gone"))
     kwargs = dict(name=name, kind="remote", method=method, remove_authkey=remove_authkey, facts=known.to_json(),
                   authkey_target=authkey_target)
-    return Plan(f"Remove remote node {name} ({method})", tuple(steps), recipe=("remove_remote", kwargs))
+    return Plan(f"Remove remote node {name} ({method})", tuple(steps), recipe=("remove_remote", kwargs),
+                cluster_wide=True)  # removing a node: typed confirmation on production
 
 
 def remove_guest(*, name: str, kind: str = "guest", method: str, remove_authkey: bool = True, facts=None,
@@ -421,7 +422,8 @@ def remove_guest(*, name: str, kind: str = "guest", method: str, remove_authkey:
     steps.append(_wait(f"Wait until {name} is gone", node_gone(name), "wait-gone"))
     kwargs = dict(name=name, kind="guest", method=method, remove_authkey=remove_authkey, facts=known.to_json(),
                   authkey_target=authkey_target)
-    return Plan(f"Remove guest node {name} ({method})", tuple(steps), recipe=("remove_guest", kwargs))
+    return Plan(f"Remove guest node {name} ({method})", tuple(steps), recipe=("remove_guest", kwargs),
+                cluster_wide=True)  # removing a node: typed confirmation on production
 
 
 BUILDERS = {"add_remote": add_remote, "add_guest": add_guest, "remove_remote": remove_remote,

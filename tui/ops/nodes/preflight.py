@@ -32,7 +32,9 @@ from tui.ops.nodes.facts import ClusterFacts
 from tui.ops.nodes.inputs import AddGuest, AddRemote, Input, RemoveNode
 from tui.ops.nodes.validate import duration_ms
 from tui.ops.plan import CheckStep, Plan, Verdict
+from tui.ops.preview import impact_of
 from tui.pacemaker import nodecmds
+from tui.pacemaker.features import SIMULATE_XML, supports
 from tui.pacemaker.xmlsafe import parse_xml
 from tui.remote.transport import CommandResult, ReadOnlyError, TransportError
 
@@ -361,17 +363,21 @@ def check_constraints(name: str) -> CheckStep:
                      id="constraints")
 
 
-def check_simulate(change, what: str) -> CheckStep:
+def check_simulate(change, what: str, *, version: str | None = None) -> CheckStep:
+    """What the cluster would do after `change`, by crm_simulate on a copy of the CIB (the
+    impact preview: XML where the cluster's Pacemaker has it, text before); a warning, never
+    a failure, when no preview can be had."""
+    xml = supports(SIMULATE_XML, version)
+
     def judge(result: CommandResult) -> Verdict:
-        if not result.ok:
-            return Verdict("warn", f"no preview: {_text(result)}")
-        lines = result.stdout.decode("utf-8", "replace").splitlines()
-        start = next((i for i, line in enumerate(lines) if "Transition Summary" in line), None)
-        summary = [line.strip(" *") for line in lines[start + 1:] if line.strip()] if start is not None else []
-        summary = [line for line in summary if not line.startswith(("Executing", "Revised", "Current"))][:12]
-        return Verdict("ok", f"{what}: " + ("; ".join(summary) if summary else "no resource moves"))
-    return CheckStep(f"Preview: {what} (crm_simulate on a copy of the CIB)", nodecmds.simulate_change(change),
-                     judge=judge, id="simulate")
+        impact = impact_of(result.exit_status, result.stdout, result.stderr, xml=xml)
+        if not impact.computed:
+            return Verdict("warn", f"no preview: {impact.error}")
+        lines = impact.lines() if impact.actions else ["no resource moves"]
+        shown = lines[:12] + ([f"… and {len(lines) - 12} more"] if len(lines) > 12 else [])
+        return Verdict("ok", f"{what}: " + "; ".join(shown))
+    return CheckStep(f"Preview: {what} (crm_simulate on a copy of the CIB)",
+                     nodecmds.simulate_changes((tuple(change),), xml=xml), judge=judge, id="simulate")
 
 
 # --- the preflight plans ----------------------------------------------------------------------
@@ -455,11 +461,13 @@ def _remove_checks(inp: RemoveNode, facts: ClusterFacts) -> list[CheckStep]:
     steps.append(check_running_on(inp.name, facts))
     steps.append(check_constraints(inp.name))
     if inp.kind == "remote":
-        steps.append(check_simulate(nodecmds.stop_resource(inp.name), f"stopping the connection {inp.name}"))
+        steps.append(check_simulate(nodecmds.stop_resource(inp.name), f"stopping the connection {inp.name}",
+                                    version=facts.version))
     else:
         vm = facts.guest_container(inp.name)
         if vm:
-            steps.append(check_simulate(nodecmds.delete_meta(vm, "remote-node"), f"unsetting remote-node on {vm}"))
+            steps.append(check_simulate(nodecmds.delete_meta(vm, "remote-node"), f"unsetting remote-node on {vm}",
+                                        version=facts.version))
     steps.append(check_ssh(target, level="warn"))
     steps.append(check_not_running(target, "pacemaker", level="fail", step_id="target-not-cluster",
                                    title=f"{target} is not a cluster node",

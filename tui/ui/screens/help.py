@@ -12,6 +12,7 @@ from textual.widgets import Footer, Static
 from tui.ui.commands import COMMANDS
 
 KEY_HELP: tuple[tuple[str, str], ...] = (
+    ("0", "Overview: crm_mon's one screen; there f o t r n A L c m toggle its sections"),
     ("1-7", "Nodes, Resources, Failures, Fencing, Tickets, Bans, Action log"),
     ("tab / shift+tab", "Next / previous pane"),
     ("enter", "Node: details   Log: full output"),
@@ -20,19 +21,22 @@ KEY_HELP: tuple[tuple[str, str], ...] = (
     ("ctrl+p", "Command palette"),
     ("F5, ctrl+r", "Refresh now"),
     ("p", "Pause / resume live refresh"),
-    ("f", "Failures and fail counts"),
-    ("o", "Show operations (with failures)"),
-    ("t", "Show timing of operations"),
-    ("r", "Show / hide inactive resources"),
-    ("n", "Resources: only those on the selected node"),
-    ("A", "Show node attributes"),
-    ("L", "Bans"),
-    ("c", "Tickets"),
-    ("m", "Fence history (again: cycle level 0-3)"),
+    ("f", "Failures and fail counts  ·  on the Overview: fail counts (migration summary)"),
+    ("o", "Show operations (with failures)  ·  on the Overview: operations"),
+    ("t", "Show timing of operations  ·  on the Overview: timing of its operations"),
+    ("r", "Show / hide inactive resources  ·  on the Overview: its inactive resources"),
+    ("n", "Resources: only those on the selected node  ·  on the Overview: group resources by node"),
+    ("A", "Show node attributes  ·  on the Overview: its node attributes section"),
+    ("L", "Bans  ·  on the Overview: bans (negative location constraints)"),
+    ("c", "Tickets  ·  on the Overview: tickets"),
+    ("m", "Fence history (again: cycle level 0-3)  ·  on the Overview: cycle its fencing history 0-3"),
     ("R", "More details (ids)"),
     ("s", "Standby / unstandby the selected node *"),
     ("M", "Maintenance on / off for the selected node *"),
     ("C", "Clean up failures of the selection *"),
+    ("x", "Resources: actions on the selected resource (move, ban, clear, restart, enable/disable, "
+          "manage, cleanup, refresh, meta; promote/demote); enter on a resource without children too *"),
+    ("F / Z", "Node details: fence the node (names the fence device) / clear its fail counts *"),
     ("W", "Cluster-wide maintenance mode on / off *"),
     ("a / g", "Add a remote / guest node (wizard) *"),
     ("X", "Remove the selected remote or guest node (wizard) *"),
@@ -73,7 +77,9 @@ class HelpScreen(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         keys, commands = help_tables(self.read_only)
-        note = ("* changes the cluster: shows the exact command and asks first"
+        note = ("* changes the cluster: shows the exact command and what the cluster will do "
+                "(a crm_simulate preview), and asks first; on a production cluster, fencing, "
+                "cluster-wide changes and anything that stops a resource need the cluster's name typed"
                 + ("  —  READ-ONLY: these are blocked" if self.read_only else ""))
         with VerticalScroll() as box:
             box.border_title = "Help"

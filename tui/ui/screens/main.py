@@ -37,6 +37,7 @@ from tui.ui.logview import LOG_COLUMNS, full_text, is_running, log_row
 from tui.ui.present import ViewOptions
 from tui.ui.tabrows import PANE_IDS, TAB_TABLES, auth_cell, filter_note, filtered  # noqa: F401 - re-exported
 from tui.ui.widgets.keyed_table import KeyedTable
+from tui.ui.widgets.overview import Overview  # overview (issue 13)
 from tui.ui.widgets.resource_tree import ResourceTree
 from tui.ui.widgets.status import BannerBar, StatusLine
 from tui.ui.messages import (
@@ -59,13 +60,21 @@ TAB_TITLES = {
     "nodes": "1 Nodes", "resources": "2 Resources", "failures": "3 Failures",
     "fencing": "4 Fencing", "tickets": "5 Tickets", "bans": "6 Bans", "log": "7 Action log",
 }
+# --- overview (issue 13) ---
+# crm_mon's one screen (tui.ui.widgets.overview): key 0, first in the tab strip; the number
+# keys 1-7 stay those of the panes. On it f L c m o t A n r toggle its sections.
+OVERVIEW = "overview"
+NUMBERED_TABS = TABS
+TABS = (OVERVIEW, *NUMBERED_TABS)
+TAB_TITLES[OVERVIEW] = "0 Overview"
+# --- end overview ---
 # a cluster with this many nodes + top-level resources has its tables prepared in a worker
 # thread and applied in slices (tui.ui.tabrows); a smaller one is rendered there and then
 BIG_CLUSTER = 500
 SHOW_TARGETS = {"cluster": ("nodes", "cluster-nodes"), "remote": ("nodes", "remote-nodes"),
                 "guest": ("nodes", "guest-nodes")}
 NODE_ACTIONS = {"standby", "node_maintenance"}
-MUTATING = NODE_ACTIONS | {"cleanup", "cluster_maintenance", "wizard", "remove_node"}
+MUTATING = NODE_ACTIONS | {"cleanup", "cluster_maintenance", "wizard", "remove_node", "resource_actions"}
 REMOTE_KINDS = ("remote", "guest")  # the kinds the wizards add, remove and diagnose
 
 
@@ -77,7 +86,8 @@ class MainScreen(Screen):
     COMMANDS = Screen.COMMANDS | {ConsoleCommands}
     BINDINGS = [
         *(Binding(str(i + 1), f"show('{tab}')", TAB_TITLES[tab][2:], show=False)
-          for i, tab in enumerate(TABS)),
+          for i, tab in enumerate(NUMBERED_TABS)),
+        Binding("0", f"show('{OVERVIEW}')", "Overview", show=False),  # overview (issue 13)
         # priority: the prompt opens before the App forwards the keys typed right after it
         # (a paste, a fast typist) to the table that still has focus
         Binding("slash", "start_filter", "Filter", priority=True),
@@ -102,11 +112,13 @@ class MainScreen(Screen):
         Binding("X", "remove_node", "Remove node", show=False),
         # C is Cleanup's: the certificates wizard is K (keys)
         Binding("K", "wizard('certs-convert')", "Certs"),
+        Binding("x", "resource_actions", "Actions"),  # issue 13: the selected resource's menu
         # the same keys in read-only mode: say so instead of doing nothing
         *(Binding(key, f"blocked('{name}')", show=False)
           for key, name in (("s", "standby"), ("M", "node_maintenance"), ("C", "cleanup"),
                             ("W", "cluster_maintenance"), ("a", "add_remote"), ("g", "add_guest"),
-                            ("X", "remove_node"), ("K", "certs_convert"))),
+                            ("X", "remove_node"), ("K", "certs_convert"),
+                            ("x", "resource_actions"))),
         Binding("escape", "clear_filter", "Clear filter", show=False),
     ]
 
@@ -142,6 +154,8 @@ class MainScreen(Screen):
         yield ProgressLine(id="plan-progress")  # shown only while a plan runs
         yield BannerBar(id="banners")
         with TabbedContent(id="tabs", initial="nodes"):
+            with TabPane(TAB_TITLES[OVERVIEW], id=OVERVIEW):  # overview (issue 13)
+                yield Overview(id="overview-pane")
             with TabPane(TAB_TITLES["nodes"], id="nodes"):
                 with VerticalScroll(id="node-panes"):
                     for pane, table_id in PANE_IDS.items():
@@ -310,6 +324,8 @@ class MainScreen(Screen):
             self.query_one("#resources-scope", Label).update(literal.content(scope))
         elif tab == "log":
             self.render_log()
+        elif tab == OVERVIEW:  # overview (issue 13)
+            self.render_overview(needle)
 
     def render_log(self, only_running: bool = False) -> None:
         now = self.facts.clock()
@@ -341,13 +357,16 @@ class MainScreen(Screen):
                 table.sync(wanted.columns, wanted.rows, flash=flash)
                 self._subtitle(table, wanted.subtitle)
             return
-        # a callable, not a coroutine: a worker superseded before it starts makes none
-        self.run_worker(functools.partial(self._render_tables_sliced, tab, snap, self.options, needle, auth, flash),
+        # a callable, not a coroutine: a worker superseded before it starts makes none. The
+        # snapshot goes in a box the worker empties: a finished Worker lingers in a reference
+        # cycle, and must not keep a whole snapshot alive with it until a full collection
+        self.run_worker(functools.partial(self._render_tables_sliced, tab, [snap], self.options, needle, auth, flash),
                         group=f"tables-{tab}", name=f"render {tab}", exclusive=True, exit_on_error=False,
                         description=f"render {tab}")  # (else repr(work): the whole snapshot)
 
-    async def _render_tables_sliced(self, tab: str, snap, options: ViewOptions, needle: str, auth,
+    async def _render_tables_sliced(self, tab: str, box: list, options: ViewOptions, needle: str, auth,
                                     flash: bool) -> None:
+        snap = box.pop()
         states = {table_id: self.query_one(f"#{table_id}", KeyedTable).state() for table_id in TAB_TABLES[tab]}
         prepared = await asyncio.to_thread(tabrows.prepare, tab, snap, options, needle, auth, states)
         for wanted, change in prepared:
@@ -500,6 +519,8 @@ class MainScreen(Screen):
                 return self.cleanup_target() is not None
             if action == "remove_node":
                 return self.remote_target() is not None
+            if action == "resource_actions":  # cheap: the footer asks often (the menu checks more)
+                return self.active_tab == "resources" and self._tree_cursor() is not None
             return True
         if action == "diagnose":
             return self.remote_target() is not None
@@ -519,6 +540,7 @@ class MainScreen(Screen):
         self.query_one("#tabs", TabbedContent).active = tab
         self.render_tab(tab)
         widget_id = focus or {
+            OVERVIEW: "overview-view",  # overview (issue 13)
             "nodes": self._last_node_table, "resources": "resource-tree",
             "failures": "failed-actions", "fencing": "fence-history", "tickets": "ticket-table",
             "bans": "ban-table", "log": "action-log",
@@ -554,6 +576,25 @@ class MainScreen(Screen):
             return
         self.on_node_only = not self.on_node_only
         self.render_tab("resources", force=True)
+
+    # --- overview (issue 13) ---
+    # The toggle keys are bindings of the Overview widget (tui.ui.widgets.overview): they
+    # win while the focus is in it, so on every other tab the screen's bindings above still
+    # jump to their panes. Here: what it shows, and the focus moved into it when it is shown.
+
+    def render_overview(self, needle: str = "") -> None:
+        snap = self.snapshot
+        big = snap is not None and len(snap.nodes) + len(snap.resources) >= BIG_CLUSTER
+        self.query_one("#overview-pane", Overview).update_from(
+            snap, details=self.options.details, needle=needle, big=big)
+
+    @on(TabbedContent.TabActivated)
+    def _overview_focus(self, event: TabbedContent.TabActivated) -> None:
+        # a click on the tab or tab-switching keys: the keys must reach the overview
+        if self.active_tab == OVERVIEW and self._open_prompt() is None:
+            self.query_one("#overview-view").focus()
+
+    # --- end overview ---
 
     def action_node_detail(self) -> None:
         node = self.selected_node_obj()
@@ -693,6 +734,49 @@ class MainScreen(Screen):
         current = snap.summary.maintenance_mode if snap else False
         self.request_plan(actions.cluster_maintenance(not current if on is None else on))
 
+    # --- resource actions (issue 13) ---------------------------------------------------------
+    # x (or enter on a resource without children: enter on a group, clone or bundle keeps
+    # expanding it) opens the menu of tui.ui.screens.resource_actions; its plan goes through
+    # the app's confirm-then-run path like standby's
+
+    def _tree_cursor(self):
+        tree = getattr(self, "_actions_tree", None)  # found once: check_action asks often
+        if tree is None:
+            tree = self._actions_tree = self.query_one("#resource-tree", ResourceTree)
+        node = tree.cursor_node
+        return node if node is not None and node.data is not None else None
+
+    def resource_actions_target(self):
+        """The Target (resource_actions) for the resource under the tree's cursor, or None."""
+        if not self.ready or self.active_tab != "resources":
+            return None
+        from tui.ui.screens.resource_actions import target_for
+
+        node = self._tree_cursor()
+        path: list[str] = []
+        while node is not None and node.data is not None:
+            path.append(node.data)
+            node = node.parent
+        return target_for(self.snapshot, path[::-1])
+
+    def action_resource_actions(self) -> None:
+        if self.facts.read_only:
+            self.action_blocked("resource_actions")
+            return
+        target = self.resource_actions_target()
+        if target is None:
+            self.notify("select a resource in the Resources pane first", severity="warning")
+            return
+        from tui.ui.screens.resource_actions import open_resource_actions
+
+        open_resource_actions(self.app, target, self.snapshot, self.request_plan)
+
+    @on(ResourceTree.NodeSelected, "#resource-tree")
+    def _resource_selected(self, event: ResourceTree.NodeSelected) -> None:
+        if event.node.allow_expand or self._open_prompt() is not None:
+            return  # enter on a group, clone or bundle expands or collapses it
+        self.action_resource_actions()
+
     # --- the command palette (ctrl+p): what applies here, now ----------------------------
 
     def console_commands(self) -> Iterable[Entry]:
@@ -702,8 +786,8 @@ class MainScreen(Screen):
         app = self.app
         yield Entry("Refresh now", "Fetch cluster status now", app.action_refresh_now)
         yield Entry("Pause / resume live refresh", "Toggle live refresh", app.action_pause)
-        for name in ("cluster", "remote", "guest", "resources", "failures", "fencing",
-                     "tickets", "bans", "log"):
+        for name in (OVERVIEW, "cluster", "remote", "guest", "resources", "failures", "fencing",
+                     "tickets", "bans", "log"):  # overview (issue 13)
             yield Entry(f"Show {name}", f"Go to the {name} pane", lambda n=name: self.action_show(n))
         remote = self.remote_target()
         if remote is not None:  # a read: offered in read-only mode too

@@ -14,6 +14,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Footer, Static
 
 from tui.ops import actions
+from tui.pacemaker import commands
 from tui.pacemaker.model import Node, NodeKind, Snapshot
 from tui.pacemaker.when import at, cluster_time
 from tui.ui import literal
@@ -23,6 +24,15 @@ from tui.ui.present import node_state, resource_label, resources_on
 
 
 AUTH_KINDS = (NodeKind.CLUSTER, NodeKind.REMOTE, NodeKind.GUEST)  # the nodes the auth view reads
+NODE_ACTIONS = ("standby", "node_maintenance", "cleanup", "fence", "clear_failcounts")
+FENCE_LIST_TIMEOUT = 30.0
+
+
+def failcount_resources(snapshot: Snapshot | None, node: str) -> tuple[str, ...]:
+    """The resources with a fail count on `node` (the snapshot's history), in its order."""
+    if snapshot is None:
+        return ()
+    return tuple(dict.fromkeys(h.resource for h in snapshot.history if h.node == node and h.fail_count))
 
 
 def _facts(node: Node) -> list[tuple[str, str]]:
@@ -86,8 +96,11 @@ class NodeDetail(ModalScreen[None]):
         Binding("s", "standby", "Standby±"),
         Binding("M", "node_maintenance", "Maint±"),
         Binding("C", "cleanup", "Cleanup"),
+        Binding("F", "fence", "Fence"),
+        Binding("Z", "clear_failcounts", "Clear fail counts"),
         *(Binding(key, f"blocked('{name}')", show=False)
-          for key, name in (("s", "standby"), ("M", "node_maintenance"), ("C", "cleanup"))),
+          for key, name in (("s", "standby"), ("M", "node_maintenance"), ("C", "cleanup"),
+                            ("F", "fence"), ("Z", "clear_failcounts"))),
     ]
 
     def __init__(self, node: Node, snapshot: Snapshot, events: Sequence[tuple[float, object]],
@@ -174,7 +187,7 @@ class NodeDetail(ModalScreen[None]):
     # the actions go through the app's confirm-then-apply path, like the main screen's keys
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         read_only = bool(getattr(self.app, "read_only", False))
-        if action in ("standby", "node_maintenance", "cleanup"):
+        if action in NODE_ACTIONS:
             return not read_only  # read-only: not offered
         if action == "blocked":
             return read_only
@@ -196,3 +209,37 @@ class NodeDetail(ModalScreen[None]):
 
     def action_cleanup(self) -> None:
         self._apply(actions.cleanup(None, self.node.name))
+
+    # --- issue 13: fence (the devices that can act asked first) and clear fail counts -------
+
+    def action_fence(self) -> None:
+        self.notify(f"asking which fence devices can fence {self.node.name}…", timeout=2)
+        self.run_worker(self._fence(), group="fence", exclusive=True, exit_on_error=False,
+                        description="fence devices")
+
+    async def _fence(self) -> None:
+        devices = await self.read_fence_devices()
+        self._apply(actions.fence(self.node.name, devices=devices))
+
+    async def read_fence_devices(self) -> tuple[str, ...]:
+        """Which devices can fence this node (stonith_admin --list, a read); () when that
+        cannot be known (no session, a failed read): the plan then says it is not known."""
+        session = getattr(self.app, "session", None)
+        pool = getattr(session, "pool", None)
+        if pool is None:
+            return ()
+        try:
+            result = await pool.run(getattr(session, "action_host", None) or self.node.name,
+                                    commands.fence_devices_for(self.node.name),
+                                    purpose=f"fence devices for {self.node.name}", read=True,
+                                    timeout=FENCE_LIST_TIMEOUT)
+        except Exception:  # noqa: BLE001 - an unknown device list is said in the plan, not raised
+            return ()
+        return tuple(actions.fence_devices(result)) if result.ok else ()
+
+    def action_clear_failcounts(self) -> None:
+        resources = failcount_resources(self.snapshot, self.node.name)
+        if not resources:
+            self.notify(f"no fail counts on {self.node.name}", severity="warning")
+            return
+        self._apply(actions.clear_failcounts(self.node.name, resources))

@@ -37,6 +37,7 @@ from textual.screen import Screen
 from textual.widgets import ContentSwitcher, Footer, Input, Label, Static
 
 from tui.ops.events import StepFinished
+from tui.ops import risk
 from tui.ops.plan import WaitStep
 from tui.ui import literal
 from tui.ui.progress import PlanProgress, poster
@@ -390,6 +391,22 @@ class WizardScreen(Screen[None]):
         if getattr(self.app, "read_only", False):
             self.notify("read-only: nothing was run", severity="warning")
             return
+        if risk.needs_typed_confirmation(self.plan, None, production=self.production):
+            from tui.ui.screens.typed_name import TypeClusterName
+
+            cluster = getattr(self.app, "cluster_name", "cluster")
+            why = f"{self.plan.title}: a cluster-wide change on the PRODUCTION cluster {cluster}"
+            self.app.push_screen(TypeClusterName(cluster, why), self._typed)
+            return
+        await self._start_run()
+
+    def _typed(self, ok: bool | None) -> None:
+        if ok and self.stage == "review" and not self.running:
+            self.run_worker(self._start_run(), exit_on_error=False)
+        elif not ok:
+            self.notify("the cluster name was not typed: nothing ran", timeout=4)
+
+    async def _start_run(self) -> None:
         box = self.query_one("#stage-run", Vertical)
         await box.remove_children()
         await box.mount(RunProgress(self.plan, default_host=self.default_host, id="run"))
