@@ -506,9 +506,9 @@ def test_cli_fence_without_a_device_is_refused_before_stonith_admin(cli, tmp_pat
     doc = plan_json(lab, "fence", "rn1", tmp_path=tmp_path)
     assert doc["plan"]["steps"][-1].get("argv") == list(commands.node_fence("rn1"))
     impact = impact_of(doc)
-    # 3.0.0's XML with --node-down has no <actions>: then the preview must say it is not
-    # available, never "no resource changes"
-    assert impact.computed or impact.error, doc["impact"]
+    # 3.0.0's XML with --node-down has no <actions>: the preview is read from the text
+    # summary whenever a node is taken down, on both versions
+    assert impact.computed, doc["impact"]
     res = console(lab, "apply", "fence", "rn1", "--yes", tmp_path=tmp_path)
     assert res.returncode != 0, res.stdout
     assert "0 fence devices found" in res.stdout and "no fence device can fence rn1" in res.stdout
@@ -608,3 +608,12 @@ def test_cib_file_preview_of_a_saved_lab_cib(cli, tmp_path):
     assert offline.computed, offline.error
     live = impact_of(plan_json(lab, "standby", node, tmp_path=tmp_path))
     assert offline.actions == live.actions, (offline.lines(), live.lines())
+
+
+def test_cli_enable_of_an_enabled_resource_still_has_a_preview(cli, tmp_path):
+    """3.0.0 refuses to delete an unset target-role (exit 105); the preview sets the default
+    (Started) instead, so a no-op is previewed as one rather than "not available"."""
+    lab = cli
+    assert run(lab, commands.resource_meta_get(RSC, "target-role")).stdout == ""  # not set
+    impact = impact_of(plan_json(lab, "enable", RSC, tmp_path=tmp_path))
+    assert impact.computed and impact.stops == (), impact.lines()

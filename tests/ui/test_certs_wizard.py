@@ -22,6 +22,7 @@ from tests.ui.wizard_fakes import CheckOutcome, Facts
 from tui.ops.certs.inputs import CertsConvert, CertsRenew, CertsRollback
 from tui.ops.plan import CheckStep, Described, EnvFileStep, LocalStep, Plan, RunStep, Verdict, WaitStep
 from tui.ui.screens import certs_flow
+from tui.ui.screens.typed_name import TypeClusterName
 from tui.ui.screens.wizard import WizardScreen, open_wizard
 from tui.ui.widgets.wizard_checks import CheckTable
 from tui.ui.widgets.wizard_inputs import WizardInputs
@@ -399,7 +400,9 @@ async def test_demo_convert_end_to_end(tmp_path, monkeypatch):
         assert wizard_screen.query_one(CheckTable).passed, wizard_screen.query_one(CheckTable).failed_titles()
         await pilot.press("ctrl+n")
         await until(pilot, lambda: wizard_screen.stage == "review", timeout=30)
-        await pilot.press("y")
+        await pilot.press("y")  # the demo is PRODUCTION and a conversion cluster-wide: the name first
+        await until(pilot, lambda: isinstance(app.screen, TypeClusterName))
+        await pilot.press(*"demo-prod", "enter")
         await until(pilot, lambda: wizard_screen.stage == "result", timeout=240)
         assert wizard_screen.result.ok, wizard_screen.outcome_line
         assert "disconnected:" in text_of(wizard_screen, "#result-summary")

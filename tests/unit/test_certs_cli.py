@@ -345,7 +345,7 @@ def test_what_the_checks_saw_reaches_the_terminal_escaped(capsys, wizard, value)
 
 def test_apply_runs_journalled_and_prints_the_disconnect_windows(capsys, tmp_path, wizard):
     wizard()
-    code, out, err = run_cli(capsys, "--demo", "apply", "certs-convert", "--yes")
+    code, out, err = run_cli(capsys, "--demo", "apply", "certs-convert", "--yes", "--confirm-name", "demo-prod")
     assert code == 0, out + err
     assert any(line.startswith("run ") for line in out.splitlines())
     assert "disconnected: rn1 offline 1.2 s, gn1 offline 0.0 s" in out
@@ -355,7 +355,7 @@ def test_apply_runs_journalled_and_prints_the_disconnect_windows(capsys, tmp_pat
 
 def test_a_failed_verification_prints_the_evidence_and_the_rollback_command(capsys, tmp_path, wizard):
     wizard(verify_ok=False)
-    code, out, err = run_cli(capsys, "--demo", "apply", "certs-convert", "--yes")
+    code, out, err = run_cli(capsys, "--demo", "apply", "certs-convert", "--yes", "--confirm-name", "demo-prod")
     assert code == 1
     run_id = next(line.split()[1] for line in out.splitlines() if line.startswith("run "))
     assert "verification failed: every remote and guest node online" in out
@@ -368,7 +368,7 @@ def test_a_failed_verification_prints_the_evidence_and_the_rollback_command(caps
 
 def test_the_rollback_command_it_prints_takes_the_run(capsys, tmp_path, wizard):
     fakes = wizard(verify_ok=False)
-    code, out, err = run_cli(capsys, "--demo", "apply", "certs-convert", "--yes")
+    code, out, err = run_cli(capsys, "--demo", "apply", "certs-convert", "--yes", "--confirm-name", "demo-prod")
     run_id = next(line.split()[1] for line in out.splitlines() if line.startswith("run "))
     code, out, err = run_cli(capsys, "--demo", "plan", "certs-rollback", run_id)
     assert code == 0, err
@@ -379,7 +379,7 @@ def test_the_rollback_command_it_prints_takes_the_run(capsys, tmp_path, wizard):
 
 def test_a_rollback_is_refused_against_another_target(capsys, tmp_path, wizard):
     wizard(verify_ok=False)
-    code, out, err = run_cli(capsys, "--demo", "apply", "certs-convert", "--yes")
+    code, out, err = run_cli(capsys, "--demo", "apply", "certs-convert", "--yes", "--confirm-name", "demo-prod")
     run_id = next(line.split()[1] for line in out.splitlines() if line.startswith("run "))
     config = tmp_path / "c.yaml"
     config.write_text("clusters:\n  - name: here\n    nodes:\n      - {name: me, host: localhost, local: true}\n")
@@ -399,7 +399,7 @@ def test_at_a_terminal_apply_asks_and_offers_the_rollback(capsys, tmp_path, monk
 
     monkeypatch.setattr("builtins.input", answer)
     code, out, err = run_cli(capsys, "--demo", "apply", "certs-convert")
-    assert asked[0].startswith("Run these commands?")
+    assert asked[0].startswith("Run these commands?")  # the fake conversion is not cluster-wide
     if answers == ["n"]:
         assert code == 0 and "nothing ran" in out and changes_recorded(tmp_path) == []
         return
@@ -503,7 +503,7 @@ def test_convert_then_rollback_on_the_demo(capsys, tmp_path, one_demo):
     node, the disconnect windows printed; apply certs-rollback RUN_ID: PSK back, all online."""
     _real_wizard()
     assert set(_auth_modes(capsys).values()) == {"psk"}
-    code, out, err = run_cli(capsys, "--demo", "apply", "certs-convert", "--yes")
+    code, out, err = run_cli(capsys, "--demo", "apply", "certs-convert", "--yes", "--confirm-name", "demo-prod")
     assert code == 0, out[-3000:] + err
     run_id = _run_id(out)
     windows = next(line for line in out.splitlines() if line.startswith("disconnected: "))
@@ -528,7 +528,7 @@ def test_existing_files_from_another_ca_are_refused_before_anything_changes(caps
     options = _other_ca_files(one_demo)
     before = {n: one_demo.machine_of(n).fs.get("/etc/sysconfig/pacemaker").content
               for n in ("node1", "rn1", "gn1")}
-    code, out, err = run_cli(capsys, "--demo", "apply", "certs-convert", *options, "--yes")
+    code, out, err = run_cli(capsys, "--demo", "apply", "certs-convert", *options, "--yes", "--confirm-name", "demo-prod")
     assert code == 1, out + err
     assert "[FAIL]" in out and "nothing ran" in err
     lines = out.splitlines()
@@ -603,7 +603,7 @@ def test_a_forced_conversion_fails_verification_and_rolls_back_at_the_terminal(c
 
     def answer(prompt=""):
         asked.append(prompt)
-        return "y"
+        return "demo-prod" if prompt.startswith("Type the cluster name") else "y"
 
     monkeypatch.setattr("builtins.input", answer)
     code, out, err = run_cli(capsys, "--demo", "apply", "certs-convert", *options, "--force")
@@ -615,7 +615,7 @@ def test_a_forced_conversion_fails_verification_and_rolls_back_at_the_terminal(c
         assert any(line.startswith(f"  evidence: {node} offline: ") for line in evidence), evidence
     assert "<pacemaker-result" not in out  # what a wait saw is said in words, not as crm_mon's XML
     assert f"to restore PSK: pcmk-console --demo apply certs-rollback {run_id}" in out
-    assert asked == ["Run these commands? [y/N] ", "Roll back now? [y/N] "]
+    assert asked == ["Type the cluster name (demo-prod) to run: ", "Roll back now? [y/N] "]
     assert "(back to PSK): done" in out, out[-3000:]
     assert set(_auth_modes(capsys).values()) == {"psk"}
 
@@ -650,16 +650,16 @@ def test_a_failure_before_any_env_file_changed_says_psk_is_still_in_effect(capsy
         return Plan(plan.title, (check, *plan.steps), recipe=plan.recipe)
 
     monkeypatch.setattr(fakes["certs-convert"], "plan", failing_first)
-    code, out, err = run_cli(capsys, "--demo", "apply", "certs-convert", "--yes")
+    code, out, err = run_cli(capsys, "--demo", "apply", "certs-convert", "--yes", "--confirm-name", "demo-prod")
     assert code == 1
     assert "PSK is still in effect" in out and "certs-rollback" not in out
 
 
 @pytest.mark.parametrize("argv", [
-    ["--demo", "apply", "certs-convert", "--yes"],
-    ["apply", "certs-convert", "--yes", "--demo"],
-    ["apply", "--yes", "certs-convert", "--demo"],
-    ["apply", "--demo", "certs-convert", "--yes"],
+    ["--demo", "apply", "certs-convert", "--yes", "--confirm-name", "demo-prod"],
+    ["apply", "certs-convert", "--yes", "--demo", "--confirm-name", "demo-prod"],
+    ["apply", "--yes", "certs-convert", "--demo", "--confirm-name", "demo-prod"],
+    ["apply", "--demo", "certs-convert", "--yes", "--confirm-name", "demo-prod"],
 ])
 def test_the_global_options_and_yes_mean_the_same_wherever_they_stand(capsys, tmp_path, wizard, argv):
     wizard()

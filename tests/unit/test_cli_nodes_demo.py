@@ -69,7 +69,9 @@ def test_plan_on_a_saved_cib_runs_no_check_on_any_host(recorder, capsys):
 def test_every_wizard_runs_end_to_end_on_the_demo_by_each_method(capsys, tmp_path, words, verdict, method):
     """The demo answers each wizard's whole plan, by pcs and by the direct method, up to its
     verification (vm-gn3, the spare guest's VM, is up in the demo's one look)."""
-    code, out, err = run_cli(capsys, "--demo", "apply", *words, "--method", method, "--yes")
+    # a removal is cluster-wide: the PRODUCTION demo needs its name
+    code, out, err = run_cli(capsys, "--demo", "apply", *words, "--method", method, "--yes",
+                             "--confirm-name", "demo-prod")
     assert code == 0, out + err
     assert f"({method}): done" in out
     assert any(verdict.split()[-1] in line and "[ok]" in line for line in out.splitlines()), out

@@ -423,7 +423,7 @@ def _ask(question: str) -> bool:
 
 
 async def _apply(prefix: str, args, target: Target, session, wizards, plan, facts) -> int:
-    from tui.headless.actions import progress
+    from tui.headless.actions import confirmed, progress
     from tui.remote.transport import ReadOnlyError
 
     refused = confirmed(prefix, session, plan, yes=args.yes, impact=None,
