@@ -614,6 +614,7 @@ def test_cli_enable_of_an_enabled_resource_still_has_a_preview(cli, tmp_path):
     """3.0.0 refuses to delete an unset target-role (exit 105); the preview sets the default
     (Started) instead, so a no-op is previewed as one rather than "not available"."""
     lab = cli
+    add_dummy(lab)
     assert run(lab, commands.resource_meta_get(RSC, "target-role")).stdout == ""  # not set
     impact = impact_of(plan_json(lab, "enable", RSC, tmp_path=tmp_path))
     assert impact.computed and impact.stops == (), impact.lines()
