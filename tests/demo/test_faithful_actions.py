@@ -8,7 +8,7 @@ must put it there.
 
 What only a live cluster shows (--restart, --refresh, crm_failcount, stonith_admin, and
 what 3.0.0 prints differently) is measured in tests/integration/test_lab_actions.py and
-/work/coord/lab-findings-13.md.
+tests/lab/FINDINGS-actions.md.
 
 A case whose argv the demo does not answer yet ("unknown option", "not found") is skipped
 with that reason; once it answers, it has to answer like Pacemaker."""

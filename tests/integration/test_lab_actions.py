@@ -6,7 +6,7 @@ meta target-role, manage/unmanage, restart, refresh, fail counts, the fencer's d
 promote/demote on a promotable clone, and the impact preview (nodecmds.simulate_changes +
 tui.pacemaker.impact) listing the moves that then really happen.
 
-The outputs asserted here are the ones recorded in /work/coord/lab-findings-13.md, which the
+The outputs asserted here are the ones recorded in tests/lab/FINDINGS-actions.md, which the
 demo simulator (tui/sim) copies: when Pacemaker's wording changes, both need updating.
 Each test gets its own Dummy `act-web` (no constraints: the scheduler picks its node) and
 the lab is made healthy again first (anylab), which removes it and every cli-* constraint."""
