@@ -332,28 +332,27 @@ def print_impact(impact) -> None:
 
 
 def _typed_needed(session, plan: Plan, impact) -> bool:
-    production = bool(getattr(session.cluster, "production", False))
-    if not production:
-        return False
     from tui.ops.risk import needs_typed_confirmation
 
-    return needs_typed_confirmation(plan, impact, production=production)
+    return needs_typed_confirmation(plan, impact, production=bool(getattr(session.cluster, "production", False)))
 
 
 def confirmed(prefix: str, session, plan: Plan, *, yes: bool, impact, confirm_name: str | None,
               question: str = "Run these commands?") -> int | None:
     """Consent to run `plan`, as its risk needs it (tui.ops.risk): None to go on, else the
     exit code of a refusal or a no. Every apply asks here: actions, wizards, certs, resume."""
-    name = session.cluster.name
-    if _typed_needed(session, plan, impact):
-        from tui.ops.risk import typed_ok
+    from tui.ops.risk import typed_ok
 
-        if confirm_name is not None:
-            if typed_ok(confirm_name, name):
-                return None
-            print(f"{prefix}: refused: --confirm-name '{one_line(confirm_name)}' is not this cluster's name; "
-                  "nothing ran", file=sys.stderr)
-            return ExitCode.USAGE
+    name = session.cluster.name
+    typed = _typed_needed(session, plan, impact)
+    # --confirm-name decides where the name is needed, and where --yes does not already consent
+    if confirm_name is not None and (typed or not yes):
+        if typed_ok(confirm_name, name):
+            return None
+        print(f"{prefix}: refused: --confirm-name '{one_line(confirm_name)}' is not this cluster's name; "
+              "nothing ran", file=sys.stderr)
+        return ExitCode.USAGE
+    if typed:
         if yes or not sys.stdin.isatty():
             print(f"{prefix}: refused: {one_line(name)} is a production cluster and this action needs its name "
                   f"typed; pass --confirm-name {one_line(name)} with --yes; nothing ran", file=sys.stderr)
@@ -364,12 +363,6 @@ def confirmed(prefix: str, session, plan: Plan, *, yes: bool, impact, confirm_na
         return None
     if yes:
         return None
-    if confirm_name is not None:  # consent given by name on a plan that needs only a key
-        if confirm_name.strip() == name:
-            return None
-        print(f"{prefix}: refused: --confirm-name '{one_line(confirm_name)}' is not this cluster's name; "
-              "nothing ran", file=sys.stderr)
-        return ExitCode.USAGE
     if input(f"{question} [y/N] ").strip().lower() not in ("y", "yes"):
         print("nothing ran")
         return ExitCode.OK
