@@ -102,6 +102,17 @@ def add_dummy(lab: Lab) -> str:
     return st.running_on(RSC)[0]
 
 
+def add_promotable(lab: Lab) -> str:
+    """The promotable clone created (its role names as the lab's version writes them); the
+    node its one promoted instance runs on."""
+    roles = ("Promoted", "Unpromoted") if lab.spec.version == "3" else ("Master", "Slave")
+    no_leftovers(lab)
+    ok(lab, ("cibadmin", "--create", "--scope=resources", "--xml-text",
+             PROMOTABLE.format(promoted=roles[0], unpromoted=roles[1])))
+    lab.wait_until("one promoted instance", lambda st: len(promoted_on(lab)) == 1, timeout=60)
+    return promoted_on(lab)[0]
+
+
 def another(node: str, *avoid: str) -> str:
     return next(n for n in NODES if n != node and n not in avoid)
 
@@ -375,12 +386,7 @@ def test_preview_with_a_node_down(anylab):
 def test_promote_and_demote_through_move_and_ban_with_role(anylab):
     lab = anylab
     version = snapshot(lab).pacemaker_version
-    roles = ("Promoted", "Unpromoted") if lab.spec.version == "3" else ("Master", "Slave")
-    no_leftovers(lab)
-    ok(lab, ("cibadmin", "--create", "--scope=resources", "--xml-text",
-             PROMOTABLE.format(promoted=roles[0], unpromoted=roles[1])))
-    lab.wait_until("one promoted instance", lambda st: len(promoted_on(lab)) == 1, timeout=60)
-    was = promoted_on(lab)[0]
+    was = add_promotable(lab)
     target = another(was)
 
     change = commands.resource_move(CLONE, target, promoted=True, version=version)
@@ -554,12 +560,7 @@ def test_cli_clear_failcounts_restart_and_enable_when_enabled(cli, tmp_path):
 
 def test_cli_promote_and_demote(cli, tmp_path):
     lab = cli
-    roles = ("Promoted", "Unpromoted") if lab.spec.version == "3" else ("Master", "Slave")
-    no_leftovers(lab)
-    ok(lab, ("cibadmin", "--create", "--scope=resources", "--xml-text",
-             PROMOTABLE.format(promoted=roles[0], unpromoted=roles[1])))
-    lab.wait_until("one promoted instance", lambda st: len(promoted_on(lab)) == 1, timeout=60)
-    was = promoted_on(lab)[0]
+    was = add_promotable(lab)
     target = another(was)
     doc = plan_json(lab, "promote", CLONE, target, tmp_path=tmp_path)
     impact = impact_of(doc)

@@ -53,3 +53,17 @@ async def without_toasts(app: PcmkConsoleApp, pilot) -> None:
             rack.show(app._notifications)
     await until(pilot, lambda: not any(screen.query("Toast") for screen in app.screen_stack))
     await pilot.pause()
+
+
+def screen_text(app) -> tuple[str, list]:
+    """What the terminal would show: the text of every rendered line, and its styles."""
+    update = app.screen._compositor.render_update(full=True)
+    text, styles = [], []
+    for line in update.strips:  # each line: the strips of its widgets
+        for strip in line:
+            for segment in strip:
+                text.append(segment.text)
+                if segment.style is not None:
+                    styles.append(segment.style)
+        text.append("\n")
+    return "".join(text), styles

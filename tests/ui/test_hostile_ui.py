@@ -16,7 +16,7 @@ from enum import Enum
 import pytest
 
 from tests import hostile
-from tests.ui.helpers import first_refresh, make_app, until
+from tests.ui.helpers import first_refresh, make_app, screen_text, until
 from tests.ui.sample import FakeCluster, FakeSession, sample_snapshot
 from tui.pacemaker.model import Condition, ConditionKind
 from tui.ui.screens.confirm import ConfirmPlan
@@ -73,19 +73,6 @@ def log_events(offset: int):
                "error": value, "stdout_excerpt": value, "stderr_excerpt": value,
                "start": 1_767_225_600.0, "duration": 0.5}
 
-
-def screen_text(app) -> tuple[str, list]:
-    """What the terminal would show: the text of every rendered line, and its styles."""
-    update = app.screen._compositor.render_update(full=True)
-    text, styles = [], []
-    for line in update.strips:  # each line: the strips of its widgets
-        for strip in line:
-            for segment in strip:
-                text.append(segment.text)
-                if segment.style is not None:
-                    styles.append(segment.style)
-        text.append("\n")
-    return "".join(text), styles
 
 
 def assert_literal(app, where: str) -> str:

@@ -14,7 +14,7 @@ import dataclasses
 import pytest
 
 from tests import hostile
-from tests.ui.helpers import first_refresh, make_app, next_refresh, until
+from tests.ui.helpers import first_refresh, make_app, next_refresh, screen_text, until
 from tests.ui.sample import FROZEN, FakeConfig, FakeSession, sample_snapshot
 from tui.pacemaker.model import Node, NodeKind, Resource, ResourceKind
 from tui.ui.screens.main import OVERVIEW, MainScreen
@@ -278,16 +278,7 @@ def test_hostile_strings_are_escaped_in_every_line(value):
 def assert_literal(app) -> str:
     """What the terminal shows (tests/ui/test_hostile_ui.py's check): no raw control character,
     no click action or link made of a cluster string."""
-    update = app.screen._compositor.render_update(full=True)
-    text, styles = [], []
-    for line in update.strips:
-        for strip in line:
-            for segment in strip:
-                text.append(segment.text)
-                if segment.style is not None:
-                    styles.append(segment.style)
-        text.append("\n")
-    joined = "".join(text)
+    joined, styles = screen_text(app)
     assert hostile.raw_controls(joined) == []
     for style in styles:
         assert "screen.confirm" not in str((style.meta or {}).get("@click", ""))

@@ -16,7 +16,7 @@ import pytest
 
 from tests.ui.helpers import first_refresh, make_app, without_toasts
 from tests.ui.helpers import until as _until
-from tests.ui.test_hostile_ui import screen_text
+from tests.ui.helpers import screen_text
 from tests.ui.sample import FakeConfig, frozen_clock
 from tui.ui.screens.main import MainScreen
 from tui.ui.screens.typed_name import TypeClusterName
