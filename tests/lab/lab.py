@@ -25,6 +25,9 @@ TLS_VARIABLES = ("PCMK_ca_file=", "PCMK_cert_file=", "PCMK_key_file=", "PCMK_crl
 NAME_RE = re.compile(r"^[a-z][a-z0-9]{0,7}$")
 # how long down() lets pacemaker stop (the shim's bound) before the rest is killed
 DOWN_STOP_SECONDS = 20
+# `crm_resource --cleanup` of the whole lab takes under a second; longer means a wedged
+# controller, and ensure_healthy() builds the lab again
+CLEANUP_SECONDS = 30
 
 
 @dataclass(frozen=True)
@@ -160,6 +163,8 @@ class Lab:
         self._rootfs: Path | None = None
         self._remoted: Path | None = None  # the unpacked binary, a host path
         self._pcsd = False
+        self.rebuilds = 0  # how often ensure_healthy() had to build the lab again
+        self.broken: str | None = None  # why it could not, once it could not
 
     @property
     def cluster_name(self) -> str:
@@ -198,6 +203,7 @@ class Lab:
         self._procs.clear()
         cleanup(self.spec.tag, log=lambda m: None)
         self._nodes.clear()
+        self._pcsd = False
         self._claim.release()
         self.timings.down = time.monotonic() - t0
 
@@ -357,7 +363,30 @@ class Lab:
         broken remoted, stopped or failed containers, standby, maintenance-mode; spares
         added to the cluster) and wait until every node is up
         again with its Dummy and every spare is pristine (not in the cluster, remoted not
-        running, no key, its VM running without guest meta)."""
+        running, no key, its VM running without guest meta).
+
+        A lab the repair cannot heal (CI once saw every later `crm_resource --cleanup`
+        hang after one failed test) is built again, once, its logs kept first; one that
+        cannot be built again is marked broken, so each later call fails at once instead
+        of spending its timeouts."""
+        if self.broken:
+            raise LabError(f"lab[{self.spec.tag}] is broken since an earlier repair: "
+                           f"{self.broken}")
+        try:
+            return self._repair(timeout)
+        except Exception as exc:  # noqa: BLE001 - any failure of the repair means: rebuild
+            self.log(f"lab[{self.spec.tag}]: repair failed ({exc}); building the lab again")
+            self._save_failure_logs()
+            self.rebuilds += 1
+        try:
+            self.down()
+            self.up()
+            return self._repair(timeout)
+        except Exception as exc:
+            self.broken = f"{type(exc).__name__}: {exc}"
+            raise
+
+    def _repair(self, timeout: float) -> crmmon.Status:
         n1 = self.node("node1")
         self._restore_psk()
         self._reset_cib(n1)
@@ -373,7 +402,7 @@ class Lab:
             n1.run(["crm_attribute", "--node", info.name, "--name", "standby", "--delete"])
         n1.run(["crm_attribute", "--type", "crm_config", "--name", "maintenance-mode",
                 "--delete"])
-        n1.run(["crm_resource", "--cleanup"], timeout=60)
+        n1.run(["crm_resource", "--cleanup"], timeout=CLEANUP_SECONDS)
         return self.wait_all_up(timeout=timeout)
 
     # --- PSK / X.509 (issue 11: tests convert the lab and must leave it on PSK) -----------

@@ -13,7 +13,7 @@ from lxml import etree
 
 from tests.lab import crmmon, pcmk, state
 from tests.lab.consolecfg import console_config
-from tests.lab.lab import LabSpec
+from tests.lab.lab import Lab, LabSpec
 from tests.lab.proc import LabError, Owned, alive, kill_group, spawn, start_time
 
 
@@ -182,3 +182,47 @@ def test_without_root_the_lab_tests_skip_with_the_reason(monkeypatch):
     assert fixtures.skip_reason() == "lab tests need root (network namespaces, mounts)"
     with pytest.raises(pytest.skip.Exception, match="need root"):
         fixtures.acquire("2")
+
+
+class _ScriptedLab(Lab):
+    """ensure_healthy()'s decisions alone: each repair fails or not as `repairs` says
+    (an exception to raise, or None), and down()/up() are only counted."""
+
+    def __init__(self, repairs: list[Exception | None]):
+        super().__init__(LabSpec(tag="zs"), log=lambda m: None)
+        self.repairs, self.calls = list(repairs), []
+
+    def _repair(self, timeout: float):
+        self.calls.append("repair")
+        failure = self.repairs.pop(0)
+        if failure:
+            raise failure
+        return "healthy"
+
+    def down(self) -> None:
+        self.calls.append("down")
+
+    def up(self) -> "Lab":
+        self.calls.append("up")
+        return self
+
+    def _save_failure_logs(self) -> None:
+        self.calls.append("logs")
+
+
+def test_a_lab_the_repair_cannot_heal_is_built_again_once():
+    lab = _ScriptedLab([LabError("timed out after 30s: crm_resource --cleanup"), None])
+    assert lab.ensure_healthy() == "healthy"
+    assert lab.calls == ["repair", "logs", "down", "up", "repair"]
+    assert (lab.rebuilds, lab.broken) == (1, None)
+
+
+def test_a_lab_that_cannot_be_built_again_fails_every_later_repair_at_once():
+    lab = _ScriptedLab([LabError("cleanup hung"), LabError("node1 never came online")])
+    with pytest.raises(LabError, match="never came online"):
+        lab.ensure_healthy()
+    calls = len(lab.calls)
+    with pytest.raises(LabError, match="broken since an earlier repair: "
+                                       "LabError: node1 never came online"):
+        lab.ensure_healthy()
+    assert len(lab.calls) == calls  # no second repair, no second rebuild

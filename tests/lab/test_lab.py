@@ -210,3 +210,21 @@ def test_x509_argv_of_the_console_work_inside_every_node(anylab):
         assert lab.run_on(name, list(nc.daemon_tls_environ("no-such-daemon"))).returncode == 3
     lab.ensure_healthy()
     assert lab.run_on("node1", ["test", "-e", folder]).returncode != 0
+
+
+def test_ensure_healthy_builds_a_lab_with_a_wedged_controller_again(lab):
+    """What CI once met: a controller that no longer answers makes every `crm_resource
+    --cleanup` hang. ensure_healthy() gives up on repairing it after its bound and builds
+    the lab again, with a controller that answers (one version is enough: the decision is
+    the harness's, tests/lab/test_harness.py has its every branch)."""
+    wedged = _pids(lab, "node1", "pacemaker-contr")
+    assert lab.run_on("node1", ["kill", "-STOP", wedged]).returncode == 0
+    rebuilds = lab.rebuilds
+    st = lab.ensure_healthy()
+    assert lab.rebuilds == rebuilds + 1 and lab.broken is None
+    assert st.node_up("node1") and st.node_up("rn1") and st.node_up("gn1")
+    controller = _pids(lab, "node1", "pacemaker-contr")  # a new PID namespace: same PID
+    state = lab.run_on("node1", ["ps", "-o", "stat=", "-p", controller]).stdout.strip()
+    assert state and not state.startswith("T"), state  # running, not the stopped one
+    answer = lab.run_on("node1", ["crmadmin", "--status", "node1", "--timeout", "5000"])
+    assert answer.returncode == 0 and "S_IDLE" in answer.stdout, answer.stdout + answer.stderr
