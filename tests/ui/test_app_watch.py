@@ -111,3 +111,20 @@ async def test_a_session_that_cannot_stream_just_polls_and_says_nothing():
         await until(pilot, lambda: app.watch_state == "off")
         text = app.freshness()[0]
         assert "live" not in text and "polling" not in text
+
+
+async def test_each_redraw_is_followed_by_the_follow_up_refreshes_and_no_more(monkeypatch):
+    """crm_mon may hold a change made in the second after a redraw: the console refreshes
+    again at each WATCH_FOLLOW_UPS delay after a redraw, then waits (no chain of them)."""
+    monkeypatch.setattr(app_module, "WATCH_FOLLOW_UPS", (0.05, 0.1))
+    session = WatchingSession()
+    app = make_app(session)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await first_refresh(app, pilot)
+        await until(pilot, lambda: app.watch_state == "live")
+        await pilot.pause(0.3)  # the watcher's own first draw and its follow-ups pass
+        before = session.refreshes
+        session.changes.put_nowait("changed")
+        await until(pilot, lambda: session.refreshes >= before + 3)
+        await pilot.pause(0.4)
+        assert session.refreshes == before + 3  # the wake and its two follow-ups

@@ -10,7 +10,8 @@ argument, the per-call nonce, is a positional parameter, so no cluster output ca
 line of ours.
 
 crm_mon redraws at once unless it redrew within the same wall-clock second; then it waits
-up to 2 s. The console covers that with one follow-up refresh about a second after a change.
+up to 2 s. The console covers that with follow-up refreshes half a second and a second
+after each redraw (tui.ui.app.WATCH_FOLLOW_UPS).
 """
 
 from __future__ import annotations

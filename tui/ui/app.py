@@ -23,7 +23,7 @@ from tui.ops.events import PlanState
 from tui.ops.plan import Plan
 from tui.pacemaker.model import Snapshot, StatusOutcome, Unavailable
 from tui.plaintext import multi_line, one_line
-from tui.ui import themes as theme_files
+from tui.ui import heap, themes as theme_files
 from tui.remote.actionlog import fold
 from tui.ui.logview import is_running
 from tui.ui.present import ago
@@ -38,7 +38,10 @@ AUTH_TIMEOUT = 120.0  # one read of every node, at most (each read has its own 2
 # the status watcher (tui.pacemaker.watch): a change wakes the normal refresh
 WATCH_DEBOUNCE = 0.075  # one redraw arrives as several lines: one refresh for them all
 WATCH_MIN_GAP = 0.5  # at most two watcher-woken refreshes a second (crm_mon retrying, say)
-WATCH_FOLLOW_UP = 1.2  # crm_mon holds a redraw up to 2 s after one in the same second
+# crm_mon holds a redraw (up to 2 s) for a change in the same wall-clock second as its last
+# one, so a change can arrive unseen in the second after a redraw: refresh again half a
+# second and a second after each redraw (a held change waits at most about 0.5 s)
+WATCH_FOLLOW_UPS = (0.5, 1.0)
 WATCH_POLL = 60.0  # while live, a safety refresh at least this often
 WATCH_BACKOFF = (1.0, 2.0, 5.0, 10.0, 30.0, 60.0)  # restarts of a watcher that died
 WATCH_STEADY = 30.0  # a watcher that lived this long counts as healthy again
@@ -101,7 +104,7 @@ class PcmkConsoleApp(App):
         self.watch_changes = 0  # watcher lines that said "changed" (tests, bench)
         self.watch_wakes = 0  # refreshes the watcher woke
         self._watch_pending: asyncio.TimerHandle | None = None
-        self._watch_follow: asyncio.TimerHandle | None = None
+        self._watch_follow: list[asyncio.TimerHandle] = []
         self._watch_last_fire = 0.0
         self.theme_errors: list[str] = []
         self.plans_finished = 0
@@ -201,6 +204,7 @@ class PcmkConsoleApp(App):
         self.set_interval(0.2, self._spin)
         self.refresh_loop()
         self.watch_loop()
+        self.call_after_refresh(heap.freeze_once, "first frame")  # the program and its widgets
 
     def main_screen(self) -> Screen:
         from tui.ui.screens.main import MainScreen
@@ -370,9 +374,9 @@ class PcmkConsoleApp(App):
         self._watch_last_fire = loop.time()
         self.watch_wakes += 1
         self._wake.set()
-        if self._watch_follow is not None:
-            self._watch_follow.cancel()
-        self._watch_follow = loop.call_later(WATCH_FOLLOW_UP, self._wake.set)
+        for handle in self._watch_follow:
+            handle.cancel()
+        self._watch_follow = [loop.call_later(delay, self._wake.set) for delay in WATCH_FOLLOW_UPS]
 
     async def refresh_once(self) -> None:
         try:

@@ -30,7 +30,7 @@ from textual.widgets import (
 
 from tui.ops import actions
 from tui.plaintext import one_line
-from tui.ui import literal, present, tabrows
+from tui.ui import heap, literal, present, tabrows
 from tui.ui.authcells import AuthView
 from tui.ui.commands import CommandError, parse
 from tui.ui.logview import LOG_COLUMNS, full_text, is_running, log_row
@@ -317,6 +317,9 @@ class MainScreen(Screen):
             scope = "all resources" if on_node is None else f"resources on {on_node}"
             tree = self.query_one("#resource-tree", ResourceTree)
             tree.sync(snap, text_filter=needle, options=self.options, on_node=on_node, force=force)
+            if snap is not None and not heap.reached("resources tab"):
+                self.run_worker(self._freeze_when_settled(tree), group="heap", exclusive=True,
+                                exit_on_error=False)
             if needle:
                 scope += f"  {filter_note(tree.leaf_count(), tree.leaf_count(everything=True), needle)}"
             if not self.options.inactive:
@@ -356,6 +359,7 @@ class MainScreen(Screen):
                 table = self.query_one(f"#{wanted.table_id}", KeyedTable)
                 table.sync(wanted.columns, wanted.rows, flash=flash)
                 self._subtitle(table, wanted.subtitle)
+            self._first_view_done(tab)
             return
         # a callable, not a coroutine: a worker superseded before it starts makes none. The
         # snapshot goes in a box the worker empties: a finished Worker lingers in a reference
@@ -373,6 +377,17 @@ class MainScreen(Screen):
             table = self.query_one(f"#{wanted.table_id}", KeyedTable)
             await table.apply_sliced(change, flash=flash)
             self._subtitle(table, wanted.subtitle)
+        self._first_view_done(tab)
+
+    def _first_view_done(self, tab: str) -> None:
+        """A tab's tables show a status whole for the first time: what they hold stays for
+        the session, out of the collector's full passes (tui.ui.heap)."""
+        if self.snapshot is not None and not heap.reached(f"{tab} tab"):
+            self.call_after_refresh(heap.freeze_once, f"{tab} tab")
+
+    async def _freeze_when_settled(self, tree: ResourceTree) -> None:
+        await tree.settled()  # every node made and labelled: the tree as the session keeps it
+        self.call_after_refresh(heap.freeze_once, "resources tab")
 
     def _subtitle(self, widget, text: str) -> None:
         # literal (a filter is keyboard text) and set only on change: a border change costs

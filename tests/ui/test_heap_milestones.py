@@ -1,0 +1,31 @@
+"""The console freezes its heap at its milestones only (tui.ui.heap): the first frame and
+each tab's first full view, once each, never on an ordinary refresh (that would leak what
+Textual frees through reference cycles)."""
+
+from __future__ import annotations
+
+import gc
+
+from tests.ui.helpers import first_refresh, make_app, next_refresh, until
+from tui.ui import heap
+
+
+async def test_the_first_frame_and_each_tabs_first_view_freeze_once(monkeypatch):
+    monkeypatch.setattr(heap, "_reached", set())
+    freezes: list[set[str]] = []
+    monkeypatch.setattr(gc, "freeze", lambda: freezes.append(set(heap._reached)))
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await first_refresh(app, pilot)
+        await until(pilot, lambda: heap.reached("nodes tab"))
+        assert heap.reached("first frame") and len(freezes) == 2
+        await pilot.press("2")  # the Resources tab: frozen once its tree has settled
+        await until(pilot, lambda: heap.reached("resources tab"))
+        assert len(freezes) == 3
+        for _ in range(3):
+            await next_refresh(app, pilot)
+        await pilot.press("1")
+        await pilot.press("2")
+        await next_refresh(app, pilot)
+        await pilot.pause(0.1)
+        assert len(freezes) == 3  # refreshes and tabs seen before freeze nothing more
