@@ -102,7 +102,7 @@ def test_the_parsers_construct_no_model_object_positionally():
     """The class of defect: any call of a model class or its fast constructor with a
     positional argument, anywhere in tui/pacemaker (a one-field class's one value aside)."""
     names = {c.__name__ for c in MODEL_CLASSES}
-    fast = {"_new_operation", "_new_history", "_new_resource", "_new_node"}
+    fast = {"operation_row", "_new_history", "_new_resource", "_new_node"}
     single = {c.__name__ for c in MODEL_CLASSES if len(dataclasses.fields(c)) == 1}
     offenders = []
     for path in sorted(PACKAGE.glob("*.py")):
@@ -113,6 +113,44 @@ def test_the_parsers_construct_no_model_object_positionally():
                 offenders.append(f"{path.name}:{node.lineno} {node.func.id}")
     assert offenders == []
     assert not hasattr(model, "positional_constructor")
-    for new in (crm_mon._new_operation, crm_mon._new_history, crm_mon._new_resource,
-                crm_mon._new_node, cib._new_node):
+    for new in (crm_mon._new_history, crm_mon._new_resource, crm_mon._new_node, cib._new_node):
         assert new not in MODEL_CLASSES, "the fast path should hold on CPython"
+    assert model.operation_row.__name__ == "new", "the fast row path should hold on CPython"
+
+
+@pytest.mark.parametrize("cls", MODEL_CLASSES, ids=lambda c: c.__name__)
+def test_a_row_holds_what_the_object_would_in_field_order(cls):
+    """row=True: the same keyword rules, the object's field values as a plain tuple."""
+    new = keyword_constructor(cls, row=True)
+    names = [f.name for f in dataclasses.fields(cls)]
+    for values in (_values(cls), _required(cls)):
+        made, real = new(**values), cls(**values)
+        assert type(made) is tuple
+        assert made == tuple(getattr(real, name) for name in names)
+    with pytest.raises(TypeError):
+        new(**_values(cls), no_such_field=1)
+    if _required(cls):
+        with pytest.raises(TypeError):
+            new()
+
+
+def test_a_row_of_a_class_it_cannot_copy_is_still_right():
+    @dataclass(frozen=True, slots=True)
+    class Checked:
+        a: int
+        b: int = 0
+
+        def __post_init__(self):
+            object.__setattr__(self, "a", abs(self.a))
+
+    assert keyword_constructor(Checked, row=True)(a=-3) == (3, 0)
+
+
+def test_operations_survive_the_row_and_back():
+    op = model.Operation(node="n1", resource="r", task="monitor", call=7, rc=0, rc_text="ok",
+                         interval_ms=10000, last_rc_change="x", exec_time_ms=3, queue_time_ms=0)
+    (row,) = model.operation_rows([op])
+    assert row == model.operation_row(**{f.name: getattr(op, f.name) for f in dataclasses.fields(op)})
+    assert model.operation_of(row) == op
+    history = model.ResourceHistory(node="n1", resource="r", operation_rows=(row,))
+    assert history.operations == (op,)

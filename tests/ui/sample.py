@@ -28,6 +28,7 @@ from tui.pacemaker.model import (
     Summary,
     Ticket,
     Unavailable,
+    operation_rows,
 )
 from tui.remote.actionlog import ActionLog
 from tui.remote.pool import WorkerPool
@@ -101,12 +102,13 @@ def sample_snapshot(**summary_changes) -> Snapshot:
     history = (
         ResourceHistory("node2", "broken", fail_count=2, migration_threshold=3,
                         last_failure="Thu Jan  1 00:00:00 2026",
-                        operations=(Operation("node2", "broken", "monitor", call=12, rc=7,
-                                              rc_text="not running", interval_ms=10000,
-                                              exec_time_ms=12, queue_time_ms=0),)),
-        ResourceHistory("node1", "db", operations=(
+                        operation_rows=operation_rows((
+                            Operation("node2", "broken", "monitor", call=12, rc=7,
+                                      rc_text="not running", interval_ms=10000,
+                                      exec_time_ms=12, queue_time_ms=0),))),
+        ResourceHistory("node1", "db", operation_rows=operation_rows((
             Operation("node1", "db", "start", call=5, rc=0, rc_text="ok", exec_time_ms=850),
-        )),
+        ))),
     )
     failures = (
         Failure("broken_monitor_10000", "node2", resource="broken", task="monitor",

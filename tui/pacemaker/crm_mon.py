@@ -30,7 +30,6 @@ from tui.pacemaker.model import (
     FenceEvent,
     Node,
     NodeKind,
-    Operation,
     Resource,
     ResourceHistory,
     ResourceKind,
@@ -40,6 +39,7 @@ from tui.pacemaker.model import (
     Ticket,
     Unavailable,
     keyword_constructor,
+    operation_row,
 )
 from tui.pacemaker.xmlsafe import (
     UnsafeXml,
@@ -80,7 +80,6 @@ _ms_cache: dict[str | None, int | None] = {None: None}
 
 # Fast keyword-only constructors for the objects built thousands of times per parse (see
 # model.py): every value named, every field left out takes the model's default.
-_new_operation = keyword_constructor(Operation)
 _new_history = keyword_constructor(ResourceHistory)
 _new_resource = keyword_constructor(Resource)
 _new_node = keyword_constructor(Node)
@@ -662,8 +661,9 @@ def _node_attributes(el) -> dict[str, MappingProxyType]:
 def _history(el) -> tuple[ResourceHistory, ...]:
     # The bulk of a big cluster's output (two or more operations per resource per node), so
     # this loop is written for speed: cached conversions inlined, call ids (unique, so never
-    # cached) converted directly, model objects built by a fast keyword constructor, and bytes
-    # attribute names (lxml would encode a str name on every read; ~15% of a read).
+    # cached) converted directly, histories and operation rows built by fast keyword
+    # constructors, and bytes attribute names (lxml would encode a str name on every read;
+    # ~15% of a read).
     result = []
     append = result.append
     ints, ms = _int_cache, _ms_cache
@@ -678,7 +678,7 @@ def _history(el) -> tuple[ResourceHistory, ...]:
                 get = op.get
                 call, rc, interval = get(b"call"), get(b"rc"), get(b"interval")
                 exec_time, queue_time = get(b"exec-time"), get(b"queue-time")
-                ops.append(_new_operation(
+                ops.append(operation_row(
                     node=node_name,
                     resource=rsc,
                     task=get(b"task") or "",
@@ -699,7 +699,7 @@ def _history(el) -> tuple[ResourceHistory, ...]:
                 fail_count=fail_count if fail_count > 0 else 0,
                 migration_threshold=ints[threshold] if threshold in ints else _int(threshold),
                 last_failure=rh.get(b"last-failure"),
-                operations=tuple(ops),
+                operation_rows=tuple(ops),
             ))
     return tuple(result)
 

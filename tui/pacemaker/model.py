@@ -169,7 +169,15 @@ class ResourceHistory:
     fail_count: int = 0
     migration_threshold: int | None = None
     last_failure: str | None = None
-    operations: tuple[Operation, ...] = ()
+    # Each Operation as a plain tuple of its fields (`operation_row`): the bulk of a big
+    # cluster's output (two or more per resource per node) kept out of the cyclic GC, which
+    # stops tracking a tuple of plain values; a full collection walks every tracked object
+    # on the UI's thread (bench/ui/RESULTS.md). `operations` builds the objects when read.
+    operation_rows: tuple[tuple, ...] = ()
+
+    @property
+    def operations(self) -> tuple[Operation, ...]:
+        return tuple(operation_of(row) for row in self.operation_rows)
 
 
 @dataclass(frozen=True, slots=True)
@@ -265,8 +273,11 @@ StatusOutcome = Snapshot | Unavailable
 # --- fast construction for the parsers' hot loops ------------------------------------------
 
 
-def keyword_constructor(cls):
+def keyword_constructor(cls, *, row: bool = False):
     """A faster `cls(**fields)`: keyword-only, the same frozen object of exactly type `cls`.
+
+    With row=True it returns that object's fields as a plain tuple in field order instead
+    (see ResourceHistory.operation_rows), built by the same keyword rules.
 
     Why: a frozen dataclass's __init__ stores each field through object.__setattr__ (about
     100 ns a field: ~1.4 us for an Operation, ~3 us for a Resource), and a big cluster's
@@ -286,13 +297,18 @@ def keyword_constructor(cls):
     fields = dataclasses.fields(cls)
     names = tuple(f.name for f in fields)
     slots = getattr(cls, "__slots__", None)
+
+    def slow_row(**values) -> tuple:
+        made = cls(**values)
+        return tuple(getattr(made, name) for name in names)
+
     if (
         tuple(slots or ()) != names
         or hasattr(cls, "__post_init__")
         or any(not f.init for f in fields)
         or not all(name.isidentifier() and not name.startswith("_") for name in names)
     ):
-        return cls
+        return slow_row if row else cls
     namespace: dict = {"make": object.__new__, "cls": cls, "_missing": object()}
     params, stores = [], []
     for f in fields:
@@ -308,8 +324,13 @@ def keyword_constructor(cls):
         stores.append(f"    o.{f.name} = {f.name}\n")
     namespace["twin"] = type(f"_{cls.__name__}Fields", (), {"__slots__": slots})
     # required (no default) parameters may follow defaulted ones: all are keyword-only
-    source = (f"def new(*, {', '.join(params)}):\n    o = make(twin)\n{''.join(stores)}"
-              f"    o.__class__ = cls\n    return o\n")
+    if row:
+        stores = [line for line in stores if not line.startswith("    o.")]
+        source = (f"def new(*, {', '.join(params)}):\n{''.join(stores)}"
+                  f"    return ({''.join(name + ', ' for name in names)})\n")
+    else:
+        source = (f"def new(*, {', '.join(params)}):\n    o = make(twin)\n{''.join(stores)}"
+                  f"    o.__class__ = cls\n    return o\n")
     try:
         exec(source, namespace)  # noqa: S102 - field names only, checked to be identifiers
         new = namespace["new"]
@@ -319,9 +340,30 @@ def keyword_constructor(cls):
                     if f.default is dataclasses.MISSING
                     and f.default_factory is dataclasses.MISSING}
         made_defaults, real_defaults = new(**required), cls(**required)
-        same = (type(made) is cls and type(made_defaults) is cls
-                and all(getattr(made, name) is getattr(real, name) for name in names)
-                and made_defaults == real_defaults)
-    except (TypeError, AttributeError):
-        return cls
-    return new if same else cls
+        if row:
+            same = (type(made) is tuple and type(made_defaults) is tuple
+                    and all(a is getattr(real, name) for a, name in zip(made, names, strict=True))
+                    and made_defaults == tuple(getattr(real_defaults, name) for name in names))
+        else:
+            same = (type(made) is cls and type(made_defaults) is cls
+                    and all(getattr(made, name) is getattr(real, name) for name in names)
+                    and made_defaults == real_defaults)
+    except (TypeError, AttributeError, ValueError):
+        return slow_row if row else cls
+    if not same:
+        return slow_row if row else cls
+    return new
+
+
+operation_row = keyword_constructor(Operation, row=True)
+_OPERATION_FIELDS = tuple(Operation.__slots__)
+
+
+def operation_of(row: tuple) -> Operation:
+    """The Operation a row of `operation_row` stands for."""
+    return Operation(**dict(zip(_OPERATION_FIELDS, row, strict=True)))
+
+
+def operation_rows(operations) -> tuple[tuple, ...]:
+    """Operations as ResourceHistory.operation_rows keeps them."""
+    return tuple(tuple(getattr(o, name) for name in _OPERATION_FIELDS) for o in operations)

@@ -340,7 +340,7 @@ def _migration(out: _Out, snap: Snapshot, toggles: Toggles) -> None:
     """crm_mon's Migration Summary (fail counts, f) and Operations (o), per node and resource."""
     per_node: dict[str, list] = {}
     for h in snap.history:
-        if (toggles.failcounts and h.fail_count) or (toggles.operations and h.operations):
+        if (toggles.failcounts and h.fail_count) or (toggles.operations and h.operation_rows):
             per_node.setdefault(h.node, []).append(h)
     if toggles.failcounts:
         failing = {node: [h for h in hs if h.fail_count] for node, hs in per_node.items()}
@@ -360,10 +360,10 @@ def _migration(out: _Out, snap: Snapshot, toggles: Toggles) -> None:
                          (f"fail-count={h.fail_count}", token), (last, "muted"))
     if toggles.operations:
         out.heading("Operations:", "(t adds timing)" if not toggles.timing else "")
-        if not any(h.operations for hs in per_node.values() for h in hs):
+        if not any(h.operation_rows for hs in per_node.values() for h in hs):
             out.item(1, ("no operation history", "muted"), always=True)
         for node in sorted(per_node):
-            histories = [h for h in per_node[node] if h.operations]
+            histories = [h for h in per_node[node] if h.operation_rows]
             if not histories:
                 continue
             out.item(1, ("Node: ", None), (_s(node), "node-name"), (":", None), always=True)
