@@ -116,6 +116,28 @@ async def test_a_big_tree_is_made_in_slices_with_exact_counts_meanwhile(monkeypa
         assert "app044" in tree._by_path["app044"].label.plain  # labelled when read
 
 
+async def test_the_background_passes_rebuild_the_lines_once_at_the_end_not_after_each(monkeypatch):
+    """A pass and a rebuild ready together held the loop (bench/ui/RESULTS-tree.md, run F):
+    between rebuilds (REBUILD_EVERY apart) the lines stay as they were; the last pass lists
+    every node."""
+    monkeypatch.setattr(resource_tree, "MAKE_NODES", 10)
+    monkeypatch.setattr(resource_tree, "REBUILD_EVERY", 3600.0)
+    snap = with_resources(*many(200))
+    app = TreeApp()
+    async with app.run_test(size=(120, 20)) as pilot:
+        tree = app.query_one(ResourceTree)
+        passes, invalidations = [], []
+        real_pass, real_invalidate = tree._pass, tree._invalidate
+        monkeypatch.setattr(tree, "_pass", lambda *a, **k: (passes.append(1), real_pass(*a, **k))[1])
+        monkeypatch.setattr(tree, "_invalidate", lambda: (invalidations.append(len(passes)), real_invalidate())[1])
+        tree.sync(snap)
+        await tree.settled()
+        await pilot.pause()
+        assert len(passes) == 20
+        assert invalidations == [1, 20]  # the sync's own pass, then the last one
+        assert shown(tree) == [f"app{i:03d}" for i in range(200)]
+
+
 async def test_an_update_relabels_only_what_changed_and_keeps_the_rest():
     snap = with_resources(*many(30))
     app = TreeApp()

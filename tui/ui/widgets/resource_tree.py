@@ -24,6 +24,7 @@ Lazy, so no tab holds the loop hostage at 20,000 resources:
 from __future__ import annotations
 
 import asyncio
+import time
 from dataclasses import dataclass, field
 
 from rich.cells import cell_len
@@ -42,7 +43,12 @@ from tui.ui.present import Row, ViewOptions, resource_label, resource_visible, s
 # so small trees (and the snapshot pictures) are exact without waiting for the task
 SYNC_ROWS = 500
 SLICE_ROWS = 1000  # rows measured per slice of the background task (~10 ms)
-MAKE_NODES = 2000  # nodes one pass makes (~10 ms); the rest in the next passes, by the task
+MAKE_NODES = 1000  # nodes one pass makes (~10 ms); the rest in the next passes, by the task
+# while the task makes nodes, the lines are rebuilt (Tree._build, ~20 ms at 20,000 nodes) at
+# most this often and after its last pass, not after every pass: a pass and a rebuild ready
+# together held the loop 110 ms in the first view (bench/ui/RESULTS-tree.md, run F)
+REBUILD_EVERY = 0.25  # seconds
+SLICE_GAP = 0.001  # seconds between two slices of the task
 
 
 class _Node(TreeNode[str]):
@@ -121,6 +127,7 @@ class ResourceTree(Tree[str]):
         self._collapsed: set[str] = set()
         self._queue: list[_Node] = []
         self._filler: asyncio.Task | None = None
+        self._rebuilt_at = 0.0  # time.monotonic() of the last rebuild a pass asked for
 
     def selected_resource(self) -> str | None:
         node = self.cursor_node
@@ -152,8 +159,11 @@ class ResourceTree(Tree[str]):
                 node._updates += 1
         self._pass(snapshot, _Pass(snapshot, text_filter, options, on_node), restyled=force)
 
-    def _pass(self, snapshot: Snapshot | None, work: _Pass, restyled: bool = False) -> None:
-        """One walk: nodes made (up to a budget), re-labelled, re-ordered, removed."""
+    def _pass(self, snapshot: Snapshot | None, work: _Pass, restyled: bool = False,
+              rebuild: bool = True) -> None:
+        """One walk: nodes made (up to a budget), re-labelled, re-ordered, removed. With
+        rebuild=False (a background pass: it only adds nodes) the lines stay as they were
+        until the next rebuild lists the new nodes."""
         unclean = _unclean(snapshot)
         work.unclean_changed = frozenset(name for name, _ in unclean ^ self._unclean)
         work.same_view = (not work.unclean_changed and self._view is not None
@@ -172,7 +182,8 @@ class ResourceTree(Tree[str]):
         self._queue.extend(work.unlabelled[SYNC_ROWS:])
         if (self._more or self._queue) and (self._filler is None or self._filler.done()):
             self._filler = asyncio.get_running_loop().create_task(self._background())
-        if work.structure:
+        if work.structure and rebuild:
+            self._rebuilt_at = time.monotonic()
             self._invalidate()
         elif work.touched or restyled:
             self.refresh()
@@ -302,11 +313,17 @@ class ResourceTree(Tree[str]):
         labelled = False
         try:
             while self._more or self._queue:
-                await asyncio.sleep(0)
+                # a timer, not sleep(0): due timers run after the callbacks already queued,
+                # so a slice lets in first whatever waits on one (Textual's own timers, a
+                # repeat key) instead of joining each round of the loop's ready callbacks
+                await asyncio.sleep(SLICE_GAP)
                 if self._more:
                     view = self._view
-                    self._pass(self._snapshot, _Pass(self._snapshot, view.text_filter,
-                                                     view.options, view.on_node))
+                    work = _Pass(self._snapshot, view.text_filter, view.options, view.on_node)
+                    self._pass(self._snapshot, work, rebuild=False)
+                    if work.structure and (not self._more or time.monotonic() - self._rebuilt_at >= REBUILD_EVERY):
+                        self._rebuilt_at = time.monotonic()
+                        self._invalidate()
                     continue
                 batch, self._queue = self._queue[:SLICE_ROWS], self._queue[SLICE_ROWS:]
                 for node in batch:
