@@ -9,9 +9,9 @@ and runs its normal refresh. Like tui.pacemaker.refresh the script is fixed text
 argument, the per-call nonce, is a positional parameter, so no cluster output can forge a
 line of ours.
 
-crm_mon redraws at once unless it redrew within the same wall-clock second; then it waits
-up to 2 s. The console covers that with follow-up refreshes half a second and a second
-after each redraw (tui.ui.app.WATCH_FOLLOW_UPS).
+crm_mon redraws at once only when it last redrew two or more wall-clock seconds before;
+otherwise it waits for a 2 s timer. The console covers that with follow-up refreshes every
+half second for 2 s after each redraw (tui.ui.app.WATCH_FOLLOW_UPS).
 """
 
 from __future__ import annotations

@@ -38,10 +38,12 @@ AUTH_TIMEOUT = 120.0  # one read of every node, at most (each read has its own 2
 # the status watcher (tui.pacemaker.watch): a change wakes the normal refresh
 WATCH_DEBOUNCE = 0.075  # one redraw arrives as several lines: one refresh for them all
 WATCH_MIN_GAP = 0.5  # at most two watcher-woken refreshes a second (crm_mon retrying, say)
-# crm_mon holds a redraw (up to 2 s) for a change in the same wall-clock second as its last
-# one, so a change can arrive unseen in the second after a redraw: refresh again half a
-# second and a second after each redraw (a held change waits at most about 0.5 s)
-WATCH_FOLLOW_UPS = (0.5, 1.0)
+# crm_mon redraws at once only when its last redraw was two or more wall-clock seconds
+# earlier; a change sooner than that waits for a 2 s timer, restarted by each further change
+# (measured: bench/fresh/RESULTS.md, "crm_mon's hold"). A change can so arrive unseen up to
+# 2 s after a redraw: refresh again every half second of that window (a held change waits
+# at most about 0.5 s)
+WATCH_FOLLOW_UPS = (0.5, 1.0, 1.5, 2.0)
 WATCH_POLL = 60.0  # while live, a safety refresh at least this often
 WATCH_BACKOFF = (1.0, 2.0, 5.0, 10.0, 30.0, 60.0)  # restarts of a watcher that died
 WATCH_STEADY = 30.0  # a watcher that lived this long counts as healthy again
