@@ -328,6 +328,7 @@ def main() -> int:
     ap.add_argument("--seed", type=int, default=12)
     ap.add_argument("--child", choices=("watch", "poll"))
     ap.add_argument("--config")
+    ap.add_argument("--out", help="result file (default results-pacemaker<version>.json beside this file)")
     args = ap.parse_args()
     if args.child:
         child(args.child, args.config)
@@ -340,7 +341,7 @@ def main() -> int:
     result = {"started_utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "machine": machine(),
               "load_start": os.getloadavg(),
               "pacemaker": lab.run_on("node1", ["crm_mon", "--version"]).stdout.splitlines()[0],
-              "args": {k: v for k, v in vars(args).items() if k not in ("child", "config")}}
+              "args": {k: v for k, v in vars(args).items() if k not in ("child", "config", "out")}}
     rows: list[dict] = []
     if not args.skip_latency:
         print("latency (watch and poll side by side):", file=sys.stderr)
@@ -362,7 +363,7 @@ def main() -> int:
         cpu_rows = cpu(lab, lab.config_path, args.window, args.rounds, args.settle)
     result.update({"ended_utc": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "load_end": os.getloadavg(),
                    "summary": summarize(rows, cpu_rows), "latency_events": rows, "cpu_windows": cpu_rows})
-    out = HERE / f"results-pacemaker{args.version}.json"
+    out = Path(args.out) if args.out else HERE / f"results-pacemaker{args.version}.json"
     out.write_text(json.dumps(result, indent=1) + "\n")
     print(json.dumps(result["summary"], indent=1))
     print(f"raw: {out}", file=sys.stderr)
