@@ -182,11 +182,16 @@ class ResourceTree(Tree[str]):
         self._queue.extend(work.unlabelled[SYNC_ROWS:])
         if (self._more or self._queue) and (self._filler is None or self._filler.done()):
             self._filler = asyncio.get_running_loop().create_task(self._background())
-        if work.structure and rebuild:
-            self._rebuilt_at = time.monotonic()
-            self._invalidate()
+        if work.structure:
+            if rebuild:
+                self._rebuild()
         elif work.touched or restyled:
             self.refresh()
+
+    def _rebuild(self) -> None:
+        """The lines made again (lazily, at the next draw: _build)."""
+        self._rebuilt_at = time.monotonic()
+        self._invalidate()
 
     def _place(self, parent: TreeNode[str], resources, prefix: str, work: _Pass,
                check: bool) -> int:
@@ -321,9 +326,9 @@ class ResourceTree(Tree[str]):
                     view = self._view
                     work = _Pass(self._snapshot, view.text_filter, view.options, view.on_node)
                     self._pass(self._snapshot, work, rebuild=False)
-                    if work.structure and (not self._more or time.monotonic() - self._rebuilt_at >= REBUILD_EVERY):
-                        self._rebuilt_at = time.monotonic()
-                        self._invalidate()
+                    due = time.monotonic() - self._rebuilt_at >= REBUILD_EVERY
+                    if work.structure and (due or not self._more):
+                        self._rebuild()
                     continue
                 batch, self._queue = self._queue[:SLICE_ROWS], self._queue[SLICE_ROWS:]
                 for node in batch:
