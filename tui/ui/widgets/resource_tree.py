@@ -188,6 +188,12 @@ class ResourceTree(Tree[str]):
         elif work.touched or restyled:
             self.refresh()
 
+    async def _drawn(self) -> None:
+        """Until the next frame has been drawn (lines rebuilt, visible rows rendered)."""
+        drawn = asyncio.Event()
+        self.call_after_refresh(drawn.set)
+        await drawn.wait()
+
     def _rebuild(self) -> None:
         """The lines made again (lazily, at the next draw: _build)."""
         self._rebuilt_at = time.monotonic()
@@ -329,6 +335,7 @@ class ResourceTree(Tree[str]):
                     due = time.monotonic() - self._rebuilt_at >= REBUILD_EVERY
                     if work.structure and (due or not self._more):
                         self._rebuild()
+                        await self._drawn()  # the rebuild and the next pass in different rounds
                     continue
                 batch, self._queue = self._queue[:SLICE_ROWS], self._queue[SLICE_ROWS:]
                 for node in batch:
