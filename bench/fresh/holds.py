@@ -26,13 +26,13 @@ import threading
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parents[1]
 sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(HERE))
 
 from bench import machine, wait_for  # noqa: E402  (bench/fresh/bench.py)
 
-HERE = Path(__file__).resolve().parent
 PROBE = "pcmk-console-hold-probe"
 CRM_MON = "TERM=vt100 exec crm_mon --interval=500ms --exclude=all --include=summary"
 

@@ -8,7 +8,8 @@ Lazy, so no tab holds the loop hostage at 20,000 resources:
 - a big tree's nodes are made in passes of MAKE_NODES, the first inside sync, the rest by
   that task; counts (leaf_count) are exact meanwhile;
 - the children of a collapsed group/clone/bundle become nodes when it is expanded;
-- nodes are attached without Textual's per-add invalidation: one rebuild per sync, and the
+- nodes are attached without Textual's per-add invalidation: one rebuild per sync (the
+  background task's passes: at most one every REBUILD_EVERY, and one after the last), and the
   rebuild lists the shown nodes only (Textual's makes a line object with its path and a
   rendered label width per row: ~200 ms at 20,000 rows); line objects are made when asked.
   That overrides Tree._build, a private method: Textual is pinned (STYLE.md), the snapshot
@@ -343,7 +344,7 @@ class ResourceTree(Tree[str]):
                         self._measure(node)
                         labelled = True
             if labelled:
-                self._invalidate()  # the widths are exact: the horizontal extent is rebuilt
+                self._rebuild()  # the widths are exact: the horizontal extent is rebuilt
         except Exception as error:  # noqa: BLE001 - fail as a failing sync would: in the app
             self._more, self._queue = False, []
             self.call_later(_raise, error)
