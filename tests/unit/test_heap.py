@@ -31,7 +31,9 @@ def test_a_milestone_freezes_what_exists_once(fresh):
     frozen = gc.get_freeze_count()
     later = []
     assert heap.freeze_once("first frame") is False  # once: what came after stays walked
-    assert _walked(later) and gc.get_freeze_count() == frozen
+    # No second freeze: the frozen count does not grow (it may shrink: a frozen object
+    # still dies when its last reference goes, e.g. in another test's leftover thread).
+    assert _walked(later) and gc.get_freeze_count() <= frozen
     assert heap.freeze_once("nodes tab") is True and not _walked(later)
     assert heap.reached("first frame") and heap.reached("nodes tab")
     assert not heap.reached("resources tab")
