@@ -44,8 +44,9 @@ def auth_cell(auth: AuthView, node) -> tuple[str, str | None]:
     return auth.cell(node.name)
 
 
-def filter_note(shown: int, total: int, needle: str) -> str:
-    return f"filter “{one_line(needle, 40)}”: {shown} of {total}"
+def filter_note(shown: int | None, total: int, needle: str) -> str:
+    """ "filter “x”: 2 of 5"; shown None: not counted yet ("…")."""
+    return f"filter “{one_line(needle, 40)}”: {'…' if shown is None else shown} of {total}"
 
 
 def filtered(subtitle: str, shown: int, total: int, needle: str) -> str:

@@ -314,21 +314,34 @@ class MainScreen(Screen):
             self._render_tables(tab, needle, flash)
         elif tab == "resources":
             on_node = self.selected_node if self.on_node_only else None
-            scope = "all resources" if on_node is None else f"resources on {on_node}"
             tree = self.query_one("#resource-tree", ResourceTree)
             tree.sync(snap, text_filter=needle, options=self.options, on_node=on_node, force=force)
             if snap is not None and not heap.reached("resources tab"):
                 self.run_worker(self._freeze_when_settled(tree), group="heap", exclusive=True,
                                 exit_on_error=False)
-            if needle:
-                scope += f"  {filter_note(tree.leaf_count(), tree.leaf_count(everything=True), needle)}"
-            if not self.options.inactive:
-                scope += "  (inactive hidden)"
-            self.query_one("#resources-scope", Label).update(literal.content(scope))
+            self._show_resources_scope()
         elif tab == "log":
             self.render_log()
         elif tab == OVERVIEW:  # overview (issue 13)
             self.render_overview(needle)
+
+    def _show_resources_scope(self) -> None:
+        """The line above the tree: whose resources, and what the filter left of them
+        ("…" until the tree's background passes have judged them all)."""
+        on_node = self.selected_node if self.on_node_only else None
+        scope = "all resources" if on_node is None else f"resources on {on_node}"
+        needle = self.filters.get("resources", "").lower()
+        tree = self.query_one("#resource-tree", ResourceTree)
+        if needle:
+            shown = tree.leaf_count() if tree.counted else None
+            scope += f"  {filter_note(shown, tree.leaf_count(everything=True), needle)}"
+        if not self.options.inactive:
+            scope += "  (inactive hidden)"
+        self.query_one("#resources-scope", Label).update(literal.content(scope))
+
+    @on(ResourceTree.Counted, "#resource-tree")
+    def _resources_counted(self) -> None:
+        self._show_resources_scope()
 
     def render_log(self, only_running: bool = False) -> None:
         now = self.facts.clock()

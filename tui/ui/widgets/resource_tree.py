@@ -19,7 +19,11 @@ Lazy, so no tab holds the loop hostage at 20,000 resources:
   drawn is labelled from the current resource when it is); an unchanged object in an
   unchanged view keeps its subtree untouched, not even judged again;
 - nodes a filter hides are kept aside and revived when it is deleted (same node, label,
-  expand state).
+  expand state);
+- a pass judges at most JUDGE_RESOURCES resources (a filter keystroke judges them all): the
+  rest are judged by the task's next passes, their nodes shown as they were meanwhile, and
+  what a pass judged hidden is not judged again in the same view; the count of what a filter
+  left comes with the last pass (Counted).
 """
 
 from __future__ import annotations
@@ -31,6 +35,7 @@ from dataclasses import dataclass, field
 from rich.cells import cell_len
 from rich.text import Text
 from textual.geometry import Size
+from textual.message import Message
 from textual.widgets import Tree
 from textual.widgets._tree import _TreeLine
 from textual.widgets.tree import TreeNode
@@ -38,13 +43,16 @@ from textual.widgets.tree import TreeNode
 from tui.pacemaker.model import Resource, Snapshot
 from tui.plaintext import one_line
 from tui.ui.palette import Palette
-from tui.ui.present import Row, ViewOptions, resource_label, resource_visible, shown_children
+from tui.ui.present import Row, ViewOptions, Visibility, resource_label, shown_children
 
 # rows labelled inside sync (about 10 µs each): the first screens, and all of a small tree,
 # so small trees (and the snapshot pictures) are exact without waiting for the task
 SYNC_ROWS = 500
 SLICE_ROWS = 1000  # rows measured per slice of the background task (~10 ms)
 MAKE_NODES = 1000  # nodes one pass makes (~10 ms); the rest in the next passes, by the task
+# resources one pass judges (shown or not: a filter keystroke judges all 20,000, ~60 ms in one
+# callback); the rest in the next passes, shown as they were until then
+JUDGE_RESOURCES = 4000
 # while the task makes nodes, the lines are rebuilt (Tree._build, ~20 ms at 20,000 nodes) at
 # most this often and after its last pass, not after every pass: a pass and a rebuild ready
 # together held the loop 110 ms in the first view (bench/ui/RESULTS-tree.md, run F)
@@ -63,6 +71,8 @@ class _Node(TreeNode[str]):
     _leaves = 0  # leaves shown below it (or 1 for a leaf) at the last pass
     _whole = True  # every shown descendant is a node (no budget ran out below it)
     _unclean_at: frozenset = frozenset()  # the UNCLEAN nodes when it was retired
+    _judged = -1  # the view (ResourceTree._view_number) its subtree was last judged in
+    _recheck = False  # left unjudged by a pass that would have compared its label
     _path = ""
     _resource: Resource
 
@@ -95,6 +105,8 @@ class _Pass:
     options: ViewOptions
     on_node: str | None
     budget: int = 0  # nodes it may make; set from MAKE_NODES
+    judge: int = 0  # resources it may judge; set from JUDGE_RESOURCES
+    texts: dict | None = None  # Visibility's texts, kept by the tree
     unclean_changed: frozenset[str] = frozenset()
     same_view: bool = False
     touched: int = 0
@@ -105,10 +117,23 @@ class _Pass:
 
     def __post_init__(self) -> None:
         self.budget = self.budget or MAKE_NODES
+        self.judge = self.judge or JUDGE_RESOURCES
+        self.visible = Visibility(self.text_filter, self.options, self.on_node, self.texts)
 
 
 class ResourceTree(Tree[str]):
     """Tree nodes keyed by resource path ("grp/dummy"); data is the resource id."""
+
+    class Counted(Message):
+        """The background passes are done: the leaves shown are counted (`counted`)."""
+
+        def __init__(self, tree: ResourceTree) -> None:
+            super().__init__()
+            self.tree = tree
+
+        @property
+        def control(self) -> ResourceTree:
+            return self.tree
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__("Resources", id=id)
@@ -129,10 +154,19 @@ class ResourceTree(Tree[str]):
         self._queue: list[_Node] = []
         self._filler: asyncio.Task | None = None
         self._rebuilt_at = 0.0  # time.monotonic() of the last rebuild a pass asked for
+        self._view_number = 0  # counts the views (filter, options, node, UNCLEAN) passes showed
+        self._hidden: dict[str, Resource] = {}  # path -> resource judged hidden in this view
+        self._texts: dict = {}  # what a filter searches, per resource (present.Visibility)
+        self._all_of: tuple = (None, None, 0)  # (snapshot, details, leaves) of _all_leaves
 
     def selected_resource(self) -> str | None:
         node = self.cursor_node
         return node.data if node is not None and node is not self.root else None
+
+    @property
+    def counted(self) -> bool:
+        """The last pass judged every resource: leaf_count() is known without a walk."""
+        return self._counted
 
     @property
     def settling(self) -> bool:
@@ -158,7 +192,8 @@ class ResourceTree(Tree[str]):
             for node in self._by_path.values():
                 node._text = None
                 node._updates += 1
-        self._pass(snapshot, _Pass(snapshot, text_filter, options, on_node), restyled=force)
+        self._pass(snapshot, _Pass(snapshot, text_filter, options, on_node, texts=self._texts),
+                   restyled=force)
 
     def _pass(self, snapshot: Snapshot | None, work: _Pass, restyled: bool = False,
               rebuild: bool = True) -> None:
@@ -169,14 +204,24 @@ class ResourceTree(Tree[str]):
         work.unclean_changed = frozenset(name for name, _ in unclean ^ self._unclean)
         work.same_view = (not work.unclean_changed and self._view is not None
                           and _view_key(work) == _view_key(self._view))
+        if not work.same_view:
+            self._view_number += 1
+            self._hidden.clear()
         self._unclean, self._snapshot, self._view = unclean, snapshot, work
         resources = snapshot.resources if snapshot is not None else ()
         self._shown_leaves = self._place(self.root, resources, "", work, check=False)
         self._counted = not work.more
         self.sync_count = work.touched + work.gone
-        if len(self._retired) > 4 * max(len(self._by_path), 10000):
-            self._retired.clear()  # resources gone for good: do not keep them forever
-        self._all_leaves = _all_leaves(resources, work.options.details)
+        bound = 4 * max(len(self._by_path), 10000)
+        for kept in (self._retired, self._hidden):
+            if len(kept) > bound:
+                kept.clear()  # resources gone for good: do not keep them forever
+        if self._all_of[0] is not snapshot or self._all_of[1] != work.options.details:
+            self._all_of = (snapshot, work.options.details,
+                            _all_leaves(resources, work.options.details))
+        self._all_leaves = self._all_of[2]
+        if len(self._texts) > 2 * max(self._all_leaves, 1000):
+            self._texts.clear()  # texts of resources replaced by refreshes
         self._more = bool(work.more)
         for node in work.unlabelled[:SYNC_ROWS]:
             self._row_of(node)
@@ -206,7 +251,7 @@ class ResourceTree(Tree[str]):
         how many leaves they show (made into nodes or not)."""
         children: list[_Node] = []
         leaves = 0
-        by_path = self._by_path
+        by_path, hidden, view = self._by_path, self._hidden, self._view_number
         repeats: dict[str, int] = {}
         for resource in resources:
             # a unique path; clone instances share an id, so repeats are numbered
@@ -215,18 +260,28 @@ class ResourceTree(Tree[str]):
             repeats[rid] = n + 1
             path = f"{prefix}{rid}#{n}" if n else prefix + rid
             node = by_path.get(path)
-            if (node is not None and work.same_view and not check and node._resource is resource
-                    and node._whole):
+            if (node is not None and node._judged == view and not check
+                    and node._resource is resource and node._whole):
                 # the same object in the same view: its subtree stands as it was
                 leaves += node._leaves
                 children.append(node)
                 continue
-            if node is None and work.budget <= 0 and path not in self._retired:
-                # the next pass (a slice of the background task) makes it; not even judged
-                # now, so this pass's leaf count is partial (leaf_count counts if asked)
+            if node is None and hidden.get(path) is resource:
+                continue  # judged hidden in this view by an earlier pass
+            if work.judge <= 0 or (node is None and work.budget <= 0
+                                   and path not in self._retired):
+                # the next pass (a slice of the background task) judges or makes it; until
+                # then a node shown before stays as it was, and this pass's leaf count is
+                # partial (leaf_count counts if asked)
                 work.more += 1
+                if node is not None:
+                    node._recheck = node._recheck or check or bool(work.unclean_changed)
+                    leaves += node._leaves
+                    children.append(node)
                 continue
-            if not resource_visible(resource, work.text_filter, work.options, work.on_node):
+            work.judge -= 1  # its children are charged as they are judged, below
+            if not work.visible(resource):
+                hidden[path] = resource
                 continue
             kids = shown_children(resource, work.options) if resource.children else ()
             stale = False
@@ -247,8 +302,9 @@ class ResourceTree(Tree[str]):
                 work.touched += 1
             else:
                 old, node._resource = node._resource, resource
-                changed = (check or stale or (old is not resource and old != resource)
+                changed = (check or stale or node._recheck or (old is not resource and old != resource)
                            or bool(work.unclean_changed and _touches(resource, work.unclean_changed)))
+                node._recheck = False
                 if changed and node._row is not None and self._relabel(node):
                     work.touched += 1
             if not kids:
@@ -258,8 +314,9 @@ class ResourceTree(Tree[str]):
                 count = self._place(node, kids, path + "/", work, changed)
                 node._filled, node._whole = True, work.more == before
             else:
+                work.judge -= len(kids)
                 count = _visible_leaves(kids, work)
-            node._leaves = count
+            node._leaves, node._judged = count, view
             leaves += count
             children.append(node)
         if children != parent._children:
@@ -309,7 +366,7 @@ class ResourceTree(Tree[str]):
             return
         view = self._view
         work = _Pass(self._snapshot, view.text_filter, view.options, view.on_node,
-                     budget=1 << 30)
+                     budget=1 << 30, judge=1 << 30, texts=self._texts)
         node._leaves = self._place(node, shown_children(node._resource, view.options),
                                    node._path + "/", work, check=False)
         node._filled = True
@@ -322,7 +379,7 @@ class ResourceTree(Tree[str]):
     async def _background(self) -> None:
         """The rest of a big sync, in slices that yield to the loop between them: nodes
         first (a pass over the last snapshot, each making MAKE_NODES more), then labels."""
-        labelled = False
+        labelled = unbuilt = False
         try:
             while self._more or self._queue:
                 # a timer, not sleep(0): due timers run after the callbacks already queued,
@@ -331,10 +388,15 @@ class ResourceTree(Tree[str]):
                 await asyncio.sleep(SLICE_GAP)
                 if self._more:
                     view = self._view
-                    work = _Pass(self._snapshot, view.text_filter, view.options, view.on_node)
+                    work = _Pass(self._snapshot, view.text_filter, view.options, view.on_node,
+                                 texts=self._texts)
                     self._pass(self._snapshot, work, rebuild=False)
+                    if self._counted:
+                        self.post_message(self.Counted(self))
+                    unbuilt = unbuilt or work.structure  # a pass that only judged adds none
                     due = time.monotonic() - self._rebuilt_at >= REBUILD_EVERY
-                    if work.structure and (due or not self._more):
+                    if unbuilt and (due or not self._more):
+                        unbuilt = False
                         self._rebuild()
                         await self._drawn()  # the rebuild and the next pass in different rounds
                     continue
@@ -497,7 +559,7 @@ def _touches(resource: Resource, names: frozenset[str]) -> bool:
 def _visible_leaves(resources, work: _Pass) -> int:
     count = 0
     for resource in resources:
-        if not resource_visible(resource, work.text_filter, work.options, work.on_node):
+        if not work.visible(resource):
             continue
         kids = shown_children(resource, work.options)
         count += _visible_leaves(kids, work) if kids else 1
