@@ -141,7 +141,6 @@ class ResourceTree(Tree[str]):
         self.guide_depth = 3
         self._by_path: dict[str, _Node] = {}
         self.sync_count = 0
-        self._all_leaves = 0
         self._shown_leaves = 0
         self._snapshot: Snapshot | None = None
         self._view: _Pass | None = None
@@ -219,8 +218,7 @@ class ResourceTree(Tree[str]):
         if self._all_of[0] is not snapshot or self._all_of[1] != work.options.details:
             self._all_of = (snapshot, work.options.details,
                             _all_leaves(resources, work.options.details))
-        self._all_leaves = self._all_of[2]
-        if len(self._texts) > 2 * max(self._all_leaves, 1000):
+        if len(self._texts) > 2 * max(self._all_of[2], 1000):
             self._texts.clear()  # texts of resources replaced by refreshes
         self._more = bool(work.more)
         for node in work.unlabelled[:SYNC_ROWS]:
@@ -496,7 +494,7 @@ class ResourceTree(Tree[str]):
         ones counted only with details, as the tree shows them). Leaves inside a collapsed
         node count, made into nodes or not."""
         if everything:
-            return self._all_leaves
+            return self._all_of[2]
         if not self._counted and self._view is not None:  # a partial pass: count them all
             resources = self._snapshot.resources if self._snapshot is not None else ()
             self._shown_leaves = _visible_leaves(resources, self._view)
