@@ -29,3 +29,30 @@ async def test_the_first_frame_and_each_tabs_first_view_freeze_once(monkeypatch)
         await next_refresh(app, pilot)
         await pilot.pause(0.1)
         assert len(freezes) == 3  # refreshes and tabs seen before freeze nothing more
+
+
+async def test_while_the_app_runs_it_runs_the_full_collections_itself(monkeypatch):
+    """Not the interpreter inside whatever allocates (a filter key, a tree pass): the app's
+    timer, at a quiet moment; its thresholds come back when the app exits."""
+    monkeypatch.setattr(heap, "MIN_GAP", 0.0)
+    before = gc.get_threshold()
+    started: list[int] = []
+
+    def seen(phase: str, info: dict) -> None:
+        if phase == "start" and info["generation"] == 2:
+            started.append(1)
+
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await first_refresh(app, pilot)
+        gc.callbacks.append(seen)
+        try:
+            ran = len(app.full_collections.pauses)
+            kept = [[] for _ in range(gc.get_threshold()[0] * 11 * 30)]  # would start some
+            assert started == []
+            del kept
+            await until(pilot, lambda: len(app.full_collections.pauses) > ran, timeout=10)
+            assert started
+        finally:
+            gc.callbacks.remove(seen)
+    assert gc.get_threshold() == before

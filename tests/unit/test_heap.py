@@ -63,3 +63,142 @@ def test_no_freeze_while_cyclic_garbage_is_hunted(fresh):
         assert gc.get_freeze_count() == 0
     finally:
         gc.set_debug(0)
+
+
+# --- full collections paced by the app ------------------------------------------------------
+
+
+class _Clock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+def full_passes():
+    """The generation-2 collections that start while the test runs, whoever starts them."""
+    started: list[int] = []
+
+    def seen(phase: str, info: dict) -> None:
+        if phase == "start" and info["generation"] == 2:
+            started.append(1)
+
+    gc.callbacks.append(seen)
+    yield started
+    gc.callbacks.remove(seen)
+
+
+class _Cyclic:
+    pass
+
+
+def _cyclic_garbage(pairs: int) -> None:
+    for _ in range(pairs):
+        a, b = _Cyclic(), _Cyclic()
+        a.other, b.other = b, a
+
+
+def _pile_up(young_collections: int) -> None:
+    """Enough allocation (kept alive meanwhile) for the young generations to be collected
+    `young_collections` times over: the interpreter would start full collections on the way."""
+    kept = []
+    threshold0 = gc.get_threshold()[0]
+    for _ in range(young_collections * threshold0 * 11):
+        kept.append([])
+    del kept
+
+
+def test_held_the_interpreter_starts_no_full_collection_and_release_gives_its_thresholds_back(full_passes):
+    before = gc.get_threshold()
+    collections = heap.FullCollections()
+    collections.hold()
+    try:
+        _pile_up(30)
+        assert full_passes == []
+        assert gc.get_threshold()[:2] == before[:2]  # the young generations as always
+    finally:
+        collections.release()
+    assert gc.get_threshold() == before
+    _pile_up(30)
+    assert full_passes  # the interpreter's own again
+
+
+def test_the_thresholds_come_back_when_the_last_holder_releases():
+    before = gc.get_threshold()
+    first, second = heap.FullCollections(), heap.FullCollections()
+    first.hold()
+    second.hold()
+    first.release()
+    first.release()  # a second release of the same holder changes nothing
+    assert gc.get_threshold() != before
+    second.release()
+    assert gc.get_threshold() == before
+
+
+def test_a_tick_collects_when_due_and_not_before(full_passes):
+    clock = _Clock()
+    collections = heap.FullCollections(clock=clock)
+    collections.hold()
+    try:
+        _pile_up(15)
+        assert collections.tick() is False and full_passes == []  # started just now
+        clock.now += heap.MIN_GAP
+        _cyclic_garbage(100)
+        _pile_up(15)  # the garbage grows old: only a full collection frees it
+        assert collections.tick() is True and len(full_passes) == 1
+        assert not [o for o in gc.get_objects() if type(o) is _Cyclic]
+        assert len(collections.pauses) == 1
+        gap = max(heap.MIN_GAP, heap.GAP_PER_COST * collections.pauses[0])
+        _pile_up(15)
+        clock.now += gap - 0.01
+        assert collections.tick() is False  # the gap since the last one
+        clock.now += 0.02
+        assert collections.tick() is True and len(full_passes) == 2
+    finally:
+        collections.release()
+
+
+def test_a_tick_waits_for_quiet_input_but_not_forever(full_passes):
+    clock = _Clock()
+    collections = heap.FullCollections(clock=clock)
+    collections.hold()
+    try:
+        _pile_up(15)
+        clock.now += heap.MIN_GAP
+        collections.noticed_input()
+        assert collections.tick() is False  # a key just came: its handling goes first
+        clock.now += heap.QUIET_FOR
+        assert collections.tick() is True
+        _pile_up(15)
+        while clock.now - collections._last < heap.MAX_DEFER:
+            collections.noticed_input()  # someone holds a key down
+            assert collections.tick() is False
+            clock.now += 1.0
+        collections.noticed_input()
+        assert collections.tick() is True and len(full_passes) == 2
+    finally:
+        collections.release()
+
+
+def test_no_young_collection_since_the_last_full_one_nothing_to_collect(full_passes):
+    clock = _Clock()
+    collections = heap.FullCollections(clock=clock)
+    collections.hold()
+    try:
+        gc.collect()  # the counts start from nothing
+        full_passes.clear()
+        clock.now += heap.MAX_DEFER
+        assert collections.tick() is False and full_passes == []
+    finally:
+        collections.release()
+
+
+def test_not_held_a_tick_does_nothing(full_passes):
+    clock = _Clock()
+    collections = heap.FullCollections(clock=clock)
+    _pile_up(15)
+    clock.now += heap.MAX_DEFER
+    full_passes.clear()
+    assert collections.tick() is False and full_passes == []

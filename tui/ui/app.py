@@ -13,7 +13,7 @@ from collections import OrderedDict, deque
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
-from textual import on, work
+from textual import events, on, work
 from textual.app import App
 from textual.binding import Binding
 from textual.screen import Screen
@@ -123,6 +123,7 @@ class PcmkConsoleApp(App):
         # variables, instead of a second whole-CSS pass when the theme changes after mount
         self._theme_notices: list[tuple[str, str]] = []  # (message, title): toasts once mounted
         self._load_themes()
+        self.full_collections = heap.FullCollections()  # the collector's full passes, at quiet moments
 
     # --- facts the screens read --------------------------------------------------------------
 
@@ -207,6 +208,16 @@ class PcmkConsoleApp(App):
         self.refresh_loop()
         self.watch_loop()
         self.call_after_refresh(heap.freeze_once, "first frame")  # the program and its widgets
+        self.full_collections.hold()
+        self.set_interval(1.0, self.full_collections.tick)
+
+    def on_unmount(self) -> None:
+        self.full_collections.release()
+
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, events.InputEvent):
+            self.full_collections.noticed_input()  # a full collection waits for quiet input
+        await super().on_event(event)
 
     def main_screen(self) -> Screen:
         from tui.ui.screens.main import MainScreen

@@ -11,11 +11,19 @@ strips refer to themselves through their caches), so freezing after every refres
 measured ~800 objects a refresh; once per milestone it keeps a bounded amount (bench/ui/
 RESULTS.md). What dies without a cycle (a replaced snapshot: tests/unit/
 test_no_reference_cycles.py) is freed by reference counting, frozen or not.
+
+What is not frozen is still walked by each full collection, and the interpreter starts one
+inside whatever allocates: a filter key or a tree pass then pays for it too (20-80 ms on top
+of its own work, bench/ui/RESULTS-tree.md run H). So while the app runs, FullCollections
+keeps the interpreter from starting them and runs them itself, from a timer, when no key or
+mouse event came for QUIET_FOR: the pause is then alone in its round of the loop. The young
+generations are collected as always (cheap: they do not walk the old one).
 """
 
 from __future__ import annotations
 
 import gc
+import time
 
 _reached: set[str] = set()
 
@@ -34,3 +42,73 @@ def freeze_once(milestone: str) -> bool:
 
 def reached(milestone: str) -> bool:
     return milestone in _reached
+
+
+QUIET_FOR = 1.0  # seconds without input before a full collection may run
+MAX_DEFER = 30.0  # seconds: a full collection waits no longer than this for quiet input
+MIN_GAP = 5.0  # seconds between two full collections at least
+GAP_PER_COST = 50  # and at least 50x the last one's pause: at most ~2% of a core
+_NEVER = 1 << 30  # a threshold the count of young collections never reaches
+
+
+class FullCollections:
+    """Full (generation-2) collections run by the app, at quiet moments, not by whoever
+    allocates. hold() at start, release() at exit (the interpreter's thresholds come back);
+    tick() from a timer every second or so; noticed_input() on every key or mouse event."""
+
+    _held = 0  # apps holding them (tests run several in one process, one after another)
+    _saved: tuple[int, int, int] | None = None
+
+    def __init__(self, clock=time.monotonic) -> None:
+        self._clock = clock
+        self._input_at = float("-inf")
+        self._last = clock()
+        self._next = self._last + MIN_GAP
+        self.pauses: list[float] = []  # seconds each full collection took (bench, tests)
+        self._holding = False
+
+    def hold(self) -> None:
+        if self._holding:
+            return
+        self._holding = True
+        cls = FullCollections
+        if cls._held == 0:
+            cls._saved = gc.get_threshold()
+            gc.set_threshold(cls._saved[0], cls._saved[1], _NEVER)
+        cls._held += 1
+
+    def release(self) -> None:
+        if not self._holding:
+            return
+        self._holding = False
+        cls = FullCollections
+        cls._held -= 1
+        if cls._held == 0 and cls._saved is not None:
+            gc.set_threshold(*cls._saved)
+            cls._saved = None
+
+    def noticed_input(self) -> None:
+        self._input_at = self._clock()
+
+    def due(self) -> bool:
+        """A full collection would run now: young collections happened since the last one
+        (the interpreter's own gate), the gap has passed, and the input is quiet (or the
+        wait has been long)."""
+        now = self._clock()
+        saved = FullCollections._saved or gc.get_threshold()
+        if now < self._next or gc.get_count()[2] < saved[2]:
+            return False
+        return now - self._input_at >= QUIET_FOR or now - self._last >= MAX_DEFER
+
+    def tick(self) -> bool:
+        """Run a full collection if one is due; True if it ran."""
+        if not self._holding or not self.due():
+            return False
+        started = time.perf_counter()
+        gc.collect()
+        pause = time.perf_counter() - started
+        self.pauses.append(pause)
+        del self.pauses[:-100]
+        self._last = self._clock()
+        self._next = self._last + max(MIN_GAP, GAP_PER_COST * pause)
+        return True
