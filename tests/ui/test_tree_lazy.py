@@ -137,8 +137,60 @@ async def test_the_background_passes_rebuild_the_lines_once_at_the_end_not_after
         await tree.settled()
         await pilot.pause()
         assert len(passes) == 20
-        assert invalidations == [1, 20]  # the sync's own pass, then the last one
+        # the sync's own pass, the last one, then the widths its nodes were measured to
+        # (a background pass's nodes are measured by the task, not labelled in the pass)
+        assert invalidations == [1, 20, 20]
         assert shown(tree) == [f"app{i:03d}" for i in range(200)]
+
+
+class _CountedLookups(dict):
+    """The tree's path -> node map, counting the lookups: one per resource a pass visits."""
+
+    lookups = 0
+
+    def get(self, key, default=None):
+        self.lookups += 1
+        return super().get(key, default)
+
+
+async def test_a_background_pass_starts_where_the_last_one_stopped(monkeypatch):
+    """Each pass of a big first view walked the whole top level again (most of its work at
+    13,000 top-level resources); a pass over the same snapshot in the same view starts at
+    the resource where the last one stopped. A new sync walks from the top again."""
+    monkeypatch.setattr(resource_tree, "MAKE_NODES", 10)
+    snap = with_resources(*many(200))
+    app = TreeApp()
+    async with app.run_test(size=(120, 20)) as pilot:
+        tree = app.query_one(ResourceTree)
+        tree._by_path = counted = _CountedLookups()
+        lists, real_pass = [], tree._pass
+        monkeypatch.setattr(tree, "_pass", lambda *a, **k: (real_pass(*a, **k), lists.append(
+            list(tree.root._children)))[0])
+        tree.sync(snap)
+        await tree.settled()
+        await pilot.pause()
+        assert shown(tree) == [f"app{i:03d}" for i in range(200)] and tree.leaf_count() == 200
+        assert len(lists) == 20
+        for before, after in zip(lists, lists[1:]):  # a pass keeps every node the last one had
+            assert after[:len(before)] == before and len(after) == len(before) + 10
+        # the sync's pass looks all 200 up (it makes 10, the rest wait); each of the next 19
+        # its 10 and the one where it stops (from the top every time: 2,100 in all)
+        assert counted.lookups <= 200 + 19 * 11
+        counted.lookups = 0
+        lists.clear()
+        monkeypatch.setattr(resource_tree, "JUDGE_RESOURCES", 10)
+        tree.sync(snap, text_filter="app1")  # a new view: judged from the top
+        await tree.settled()
+        # each judged once, the 100 it hides looked up again as they are dropped, and one
+        # where each pass stopped (from the top every time: ~2,100 more)
+        assert 200 <= counted.lookups <= 200 + 100 + 20
+        assert shown(tree) == [f"app{i:03d}" for i in range(100, 200)]
+        # after pass k the first 10k are judged, the rest shown as they were
+        assert len(lists) == 20
+        for k, after in enumerate(lists, 1):
+            judged = [i for i in range(10 * k) if 100 <= i < 200]
+            assert [node.data for node in after] == [
+                f"app{i:03d}" for i in judged + list(range(10 * k, 200))]
 
 
 async def test_an_update_relabels_only_what_changed_and_keeps_the_rest():
@@ -255,7 +307,7 @@ def _expected(tree: ResourceTree, snap: Snapshot, needle: str, options: ViewOpti
     return out
 
 
-@pytest.mark.parametrize("seed", range(6))
+@pytest.mark.parametrize("seed", range(30))
 async def test_views_and_refreshes_judged_in_slices_end_as_one_walk_shows_them(monkeypatch, seed):
     """Passes that run out of budget leave resources for the next (shown as they were until
     then); whatever comes between them (a key, a refresh, UNCLEAN set or cleared), the

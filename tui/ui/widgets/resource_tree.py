@@ -23,14 +23,20 @@ Lazy, so no tab holds the loop hostage at 20,000 resources:
 - a pass judges at most JUDGE_RESOURCES resources (a filter keystroke judges them all): the
   rest are judged by the task's next passes, their nodes shown as they were meanwhile, and
   what a pass judged hidden is not judged again in the same view; the count of what a filter
-  left comes with the last pass (Counted).
+  left comes with the last pass (Counted);
+- the task's next pass over the same snapshot in the same view starts at the top-level
+  resource where the last one stopped (_Resume), not at the first: 13,000 top-level
+  resources walked again by each of 20 passes were most of a first view's work.
 """
 
 from __future__ import annotations
 
 import asyncio
 import time
+from bisect import bisect_left
+from collections import Counter
 from dataclasses import dataclass, field
+from itertools import islice
 
 from rich.cells import cell_len
 from rich.text import Text
@@ -48,7 +54,8 @@ from tui.ui.present import Row, ViewOptions, Visibility, resource_label, shown_c
 # rows labelled inside sync (about 10 µs each): the first screens, and all of a small tree,
 # so small trees (and the snapshot pictures) are exact without waiting for the task
 SYNC_ROWS = 500
-SLICE_ROWS = 1000  # rows measured per slice of the background task (~10 ms)
+SLICE_ROWS = 1000  # rows measured per slice of the background task at most
+SLICE_SECONDS = 0.010  # and for no longer than this (a group's row costs ~10x a primitive's)
 MAKE_NODES = 1000  # nodes one pass makes (~10 ms); the rest in the next passes, by the task
 # resources one pass judges (shown or not: a filter keystroke judges all 20,000, ~60 ms in one
 # callback); the rest in the next passes, shown as they were until then
@@ -70,10 +77,12 @@ class _Node(TreeNode[str]):
     _filled = False  # its children are nodes (it was expanded once)
     _leaves = 0  # leaves shown below it (or 1 for a leaf) at the last pass
     _whole = True  # every shown descendant is a node (no budget ran out below it)
-    _unclean_at: frozenset = frozenset()  # the UNCLEAN nodes when it was retired
+    # the UNCLEAN nodes when it was retired (None: its labels were older: relabel on revival)
+    _unclean_at: frozenset | None = frozenset()
     _judged = -1  # the view (ResourceTree._view_number) its subtree was last judged in
     _recheck = False  # left unjudged by a pass that would have compared its label
     _path = ""
+    _top = -1  # its index in the top level of the snapshot that placed it (a top-level node)
     _resource: Resource
 
     @property  # type: ignore[override]
@@ -114,11 +123,27 @@ class _Pass:
     structure: bool = False
     more: int = 0  # nodes left to make: the budget ran out
     unlabelled: list[_Node] = field(default_factory=list)
+    # (top-level index, shown nodes before it, their leaves) of the first top-level resource
+    # this pass did not settle: where the next pass may start (_Resume)
+    stop: tuple[int, int, int] | None = None
 
     def __post_init__(self) -> None:
         self.budget = self.budget or MAKE_NODES
         self.judge = self.judge or JUDGE_RESOURCES
         self.visible = Visibility(self.text_filter, self.options, self.on_node, self.texts)
+
+
+@dataclass(frozen=True)
+class _Resume:
+    """Where a pass stopped in the top level. Before `index` everything is settled for its
+    snapshot and view, so the next pass over them starts there, with the root's first
+    `shown` children and their `leaves` as they are."""
+
+    view: int
+    index: int
+    shown: int
+    leaves: int
+    repeats: Counter  # top-level ids before `index`: how many times each came (paths)
 
 
 class ResourceTree(Tree[str]):
@@ -157,6 +182,11 @@ class ResourceTree(Tree[str]):
         self._hidden: dict[str, Resource] = {}  # path -> resource judged hidden in this view
         self._texts: dict = {}  # what a filter searches, per resource (present.Visibility)
         self._all_of: tuple = (None, None, 0)  # (snapshot, details, leaves) of _all_leaves
+        self._resume: _Resume | None = None  # where the last pass stopped, if it did
+        # (snapshot, the root's children list, its length) the last pass left: each of those
+        # nodes knows its index in that snapshot's top level (_top). A pass replaces the list
+        # when it changes it; Textual's own add/remove would change its length.
+        self._placed: tuple = (None, None, 0)
 
     def selected_resource(self) -> str | None:
         node = self.cursor_node
@@ -208,7 +238,20 @@ class ResourceTree(Tree[str]):
             self._hidden.clear()
         self._unclean, self._snapshot, self._view = unclean, snapshot, work
         resources = snapshot.resources if snapshot is not None else ()
-        self._shown_leaves = self._place(self.root, resources, "", work, check=False)
+        root = self.root
+        placed = (snapshot is not None and self._placed[0] is snapshot
+                  and self._placed[1] is root._children and self._placed[2] == len(root._children))
+        resume, self._resume = self._resume, None
+        if (not placed or rebuild or restyled or not work.same_view or resume is None
+                or resume.view != self._view_number):
+            resume = None  # a sync walks from the top: what it shows may have changed anywhere
+        self._shown_leaves = self._place(root, resources, "", work, check=False,
+                                         resume=resume, cut=placed)
+        self._placed = (snapshot, root._children, len(root._children))
+        if work.more and work.stop is not None:
+            index, shown, leaves = work.stop
+            self._resume = _Resume(self._view_number, index, shown, leaves,
+                                   Counter(r.id for r in islice(resources, index)))
         self._counted = not work.more
         self.sync_count = work.touched + work.gone
         bound = 4 * max(len(self._by_path), 10000)
@@ -221,9 +264,12 @@ class ResourceTree(Tree[str]):
         if len(self._texts) > 2 * max(self._all_of[2], 1000):
             self._texts.clear()  # texts of resources replaced by refreshes
         self._more = bool(work.more)
-        for node in work.unlabelled[:SYNC_ROWS]:
+        # a sync labels the first screens at once; a background pass's nodes are further
+        # down (labelled when drawn, measured by the task)
+        first = SYNC_ROWS if rebuild else 0
+        for node in work.unlabelled[:first]:
             self._row_of(node)
-        self._queue.extend(work.unlabelled[SYNC_ROWS:])
+        self._queue.extend(work.unlabelled[first:])
         if (self._more or self._queue) and (self._filler is None or self._filler.done()):
             self._filler = asyncio.get_running_loop().create_task(self._background())
         if work.structure:
@@ -244,14 +290,22 @@ class ResourceTree(Tree[str]):
         self._invalidate()
 
     def _place(self, parent: TreeNode[str], resources, prefix: str, work: _Pass,
-               check: bool) -> int:
+               check: bool, resume: _Resume | None = None, cut: bool = False) -> int:
         """Make `parent`'s children match the visible `resources`, in their order; return
-        how many leaves they show (made into nodes or not)."""
+        how many leaves they show (made into nodes or not). The top level only: from
+        `resume` (where the last pass stopped), and with `cut` (its list is of the same
+        snapshot) the rest from that list once the budget runs out."""
         children: list[_Node] = []
-        leaves = 0
+        leaves = start = 0
         by_path, hidden, view = self._by_path, self._hidden, self._view_number
         repeats: dict[str, int] = {}
-        for resource in resources:
+        if resume is not None:
+            start, leaves, repeats = resume.index, resume.leaves, dict(resume.repeats)
+            children = parent._children[:resume.shown]  # type: ignore[assignment]
+        top = parent is self.root
+        for index, resource in enumerate(islice(resources, start, None), start):
+            if top and not work.more:
+                work.stop = (index, len(children), leaves)  # settled before this one
             # a unique path; clone instances share an id, so repeats are numbered
             rid = resource.id
             n = repeats.get(rid, 0)
@@ -263,6 +317,8 @@ class ResourceTree(Tree[str]):
                 # the same object in the same view: its subtree stands as it was
                 leaves += node._leaves
                 children.append(node)
+                if top:
+                    node._top = index
                 continue
             if node is None and hidden.get(path) is resource:
                 continue  # judged hidden in this view by an earlier pass
@@ -271,11 +327,23 @@ class ResourceTree(Tree[str]):
                 # the next pass (a slice of the background task) judges or makes it; until
                 # then a node shown before stays as it was, and this pass's leaf count is
                 # partial (leaf_count counts if asked)
+                if cut:
+                    # the last pass placed this snapshot: the rest of its list is the rest as
+                    # it was (in order), so it is not walked
+                    last, lo = parent._children, resume.shown if resume is not None else 0
+                    children.extend(last[bisect_left(last, index, lo, key=_top_of):])
+                    work.more += len(resources) - index
+                    break
                 work.more += 1
+                owed = check or bool(work.unclean_changed)
                 if node is not None:
-                    node._recheck = node._recheck or check or bool(work.unclean_changed)
+                    node._recheck = node._recheck or owed
                     leaves += node._leaves
                     children.append(node)
+                    if top:
+                        node._top = index
+                elif owed and path in self._retired:
+                    self._retired[path]._recheck = True  # revived later, it still owes it
                 continue
             work.judge -= 1  # its children are charged as they are judged, below
             if not work.visible(resource):
@@ -317,17 +385,21 @@ class ResourceTree(Tree[str]):
             node._leaves, node._judged = count, view
             leaves += count
             children.append(node)
+            if top:
+                node._top = index
         if children != parent._children:
             kept = set(children)
             for old_child in parent._children:
                 if old_child not in kept:
-                    work.gone += self._drop(old_child)
+                    # in a pass that changes labels (check, UNCLEAN), what it drops was
+                    # not relabelled: its labels are older than this pass
+                    work.gone += self._drop(old_child, owed=check or bool(work.unclean_changed))
             parent._children = children  # type: ignore[assignment]
             parent._updates += 1
             work.structure = True
         return leaves
 
-    def _drop(self, node: TreeNode[str], retire: bool = True) -> int:
+    def _drop(self, node: TreeNode[str], retire: bool = True, owed: bool = False) -> int:
         """Forget a node that is no longer shown, and its subtree; how many they were.
         Retired, it is revived when shown again (a filter deleted): no new node, no label."""
         if self._tree_nodes.pop(node._id, None) is None:
@@ -337,8 +409,9 @@ class ResourceTree(Tree[str]):
             del self._by_path[path]
         if retire:
             self._retired[path] = node  # type: ignore[assignment]
-            node._unclean_at = self._unclean  # type: ignore[attr-defined]
-        return 1 + sum(self._drop(child, retire) for child in node._children)
+            owed = owed or node._recheck  # type: ignore[attr-defined]
+            node._unclean_at = None if owed else self._unclean  # type: ignore[attr-defined]
+        return 1 + sum(self._drop(child, retire, owed) for child in node._children)
 
     def _revive(self, parent: TreeNode[str], path: str) -> tuple[_Node, bool]:
         """A retired node back under `parent`; stale: its label may miss an UNCLEAN change."""
@@ -399,7 +472,11 @@ class ResourceTree(Tree[str]):
                         await self._drawn()  # the rebuild and the next pass in different rounds
                     continue
                 batch, self._queue = self._queue[:SLICE_ROWS], self._queue[SLICE_ROWS:]
-                for node in batch:
+                ends = time.perf_counter() + SLICE_SECONDS
+                for done, node in enumerate(batch):
+                    if time.perf_counter() > ends:
+                        self._queue[:0] = batch[done:]  # the next slice measures them
+                        break
                     if node._row is None and not node._measured and node._id in self._tree_nodes:
                         self._measure(node)
                         labelled = True
@@ -537,6 +614,10 @@ class _Lines:
 
 def _raise(error: Exception) -> None:
     raise error
+
+
+def _top_of(node: _Node) -> int:
+    return node._top
 
 
 def _view_key(work: _Pass) -> tuple:
