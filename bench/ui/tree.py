@@ -10,10 +10,14 @@ stall meter (bench/ui/stallmeter.py: longest time the loop did not get to run):
   expand       expanding the 2,000-instance clone (collapsed before, off the clock);
   filter       typing "g0042" into the filter, then deleting it (10 keystrokes).
 
-Run: .venv/bin/python bench/ui/tree.py [--rounds N] [--json PATH]
-(~1 min for 3 rounds). Full garbage collections (generation 2) are timed beside the stalls:
-each one walks every tracked object the console has not frozen (tui/ui/heap.py), whoever
-allocated; each app starts as in a new process (as_in_a_new_process).
+Run: .venv/bin/python bench/ui/tree.py [--rounds N] [--json PATH] [--old-interpreter-gc]
+(~1.5 min for 3 rounds). Full garbage collections (generation 2) are timed beside the stalls:
+each one walks every tracked object the console has not frozen (tui/ui/heap.py); the app
+runs them itself at quiet moments (heap.FullCollections), and --old-interpreter-gc lets the
+interpreter start them in the old contender (inside whatever allocates), as before that.
+"whole_run" is one stall meter from the first view to the end, never reset: the windows'
+stalls plus whatever ran between them (the app's own full collections included). Each app
+starts as in a new process (as_in_a_new_process).
 The old widget is `git show HEAD:tui/ui/widgets/resource_tree.py` loaded as a temp module:
 once the lazy tree is committed, pass --old REV for the commit before it.
 """
@@ -174,9 +178,12 @@ def as_in_a_new_process() -> None:
     heap._reached.clear()
 
 
-async def run_one(widget, base, variants) -> dict:
+async def run_one(widget, base, variants, interpreter_gc: bool = False) -> dict:
     main_screen.ResourceTree = widget  # compose and query_one look the class up here
     as_in_a_new_process()
+    hold = heap.FullCollections.hold
+    if interpreter_gc:
+        heap.FullCollections.hold = lambda self: None  # the interpreter starts them, as before
     try:
         app = PcmkConsoleApp(bench.AlternatingSession([base]), Quiet(), cursor_blink=False)
         out: dict = {}
@@ -189,7 +196,10 @@ async def run_one(widget, base, variants) -> dict:
             clock: dict = {}
             watch_first_row(tree, clock)
             meter = StallMeter().start()
+            whole = StallMeter().start()
             await asyncio.sleep(0.05)
+            whole.reset()
+            run_started = time.perf_counter()
 
             # first view
             meter.reset()
@@ -275,10 +285,17 @@ async def run_one(widget, base, variants) -> dict:
                              "longest_gc2_ms": max(k["longest_gc2_ms"] for k in keys),
                              "longest_callback_cpu_ms": max(k["longest_callback_cpu_ms"] for k in keys),
                              "keys": keys, "leaves_shown": shown}
+            whole_report = whole.report()
+            out["whole_run"] = {"longest_stall_ms": round(whole_report.longest_ms, 1),
+                                "stalls_over_100ms": whole_report.over_threshold,
+                                "longest_gc2_ms": GC.longest_since(run_started),
+                                "seconds": round(time.perf_counter() - run_started, 1)}
+            await whole.stop()
             await meter.stop()
         return out
     finally:
         main_screen.ResourceTree = NewTree
+        heap.FullCollections.hold = hold
 
 
 def machine() -> dict:
@@ -310,6 +327,9 @@ def summary(runs: list[dict]) -> dict:
         "expand_big_longest_stall_ms": worst(["expand_big", "longest_stall_ms"]),
         "expand_big_until_frame_ms": worst(["expand_big", "until_frame_ms"]),
         "filter_key_longest_stall_ms": worst(["filter", "longest_stall_ms_max"]),
+        "whole_run_longest_stall_ms": worst(["whole_run", "longest_stall_ms"]),
+        "whole_run_stalls_over_100ms": worst(["whole_run", "stalls_over_100ms"]),
+        "whole_run_gc2_longest_ms": worst(["whole_run", "longest_gc2_ms"]),
         "first_view_callback_cpu_ms": worst(["first_view", "longest_callback_cpu_ms"]),
         "update_1pct_callback_cpu_ms": worst(["update_1pct", "longest_callback_cpu_ms"]),
         "expand_big_callback_cpu_ms": worst(["expand_big", "longest_callback_cpu_ms"]),
@@ -328,18 +348,22 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--old", default="HEAD", help="git revision of the eager widget")
     parser.add_argument("--json", default=str(HERE / "results-tree.json"))
+    parser.add_argument("--old-interpreter-gc", action="store_true",
+                        help="the old contender without the app's paced full collections")
     args = parser.parse_args()
     contenders = {"old": old_widget(args.old), "new": NewTree}
     base = cluster()
     variants = [bench.change_one_percent(base, s) for s in (1, 2, 3)]
     result = {"when_utc": time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime()), "machine": machine(),
               "load_start": os.getloadavg(), "primitives": leaves(base),
-              "top_level": len(base.resources), "old_rev": args.old, "runs": {"old": [], "new": []}}
+              "top_level": len(base.resources), "old_rev": args.old,
+              "old_interpreter_gc": args.old_interpreter_gc, "runs": {"old": [], "new": []}}
     for r in range(args.rounds):
         order = ["old", "new"] if r % 2 == 0 else ["new", "old"]
         for name in order:
             print(f"round {r + 1}: {name}", file=sys.stderr)
-            result["runs"][name].append(asyncio.run(run_one(contenders[name], base, variants)))
+            result["runs"][name].append(asyncio.run(run_one(
+                contenders[name], base, variants, interpreter_gc=name == "old" and args.old_interpreter_gc)))
     result["load_end"] = os.getloadavg()
     result["summary"] = {name: summary(runs) for name, runs in result["runs"].items()}
     Path(args.json).write_text(json.dumps(result, indent=2) + "\n")

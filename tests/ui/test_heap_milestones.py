@@ -56,3 +56,23 @@ async def test_while_the_app_runs_it_runs_the_full_collections_itself(monkeypatc
         finally:
             gc.callbacks.remove(seen)
     assert gc.get_threshold() == before
+
+
+async def test_the_main_screen_says_when_it_applies_work_in_slices(monkeypatch):
+    """While the tree is being built (or tables filled) a full collection waits."""
+    from tests.ui.sample import FakeSession
+    from tests.ui.test_tree_lazy import many, with_resources
+    from tui.ui.widgets import resource_tree
+
+    monkeypatch.setattr(resource_tree, "MAKE_NODES", 5)
+    monkeypatch.setattr(resource_tree, "SLICE_GAP", 0.05)  # slow enough to be seen
+    app = make_app(FakeSession([with_resources(*many(60))]))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await first_refresh(app, pilot)
+        main = app._main()
+        await until(pilot, lambda: not main.slicing())
+        await pilot.press("2")
+        tree = main.query_one(resource_tree.ResourceTree)
+        assert tree.settling and main.slicing() and app._slicing()
+        await tree.settled()
+        await until(pilot, lambda: not main.slicing())

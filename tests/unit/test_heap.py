@@ -202,3 +202,21 @@ def test_not_held_a_tick_does_nothing(full_passes):
     clock.now += heap.MAX_DEFER
     full_passes.clear()
     assert collections.tick() is False and full_passes == []
+
+
+def test_a_tick_waits_while_work_is_sliced_but_not_forever(full_passes):
+    clock, sliced = _Clock(), [True]
+    collections = heap.FullCollections(clock=clock, busy=lambda: sliced[0])
+    collections.hold()
+    try:
+        _pile_up(15)
+        clock.now += heap.MIN_GAP + heap.QUIET_FOR
+        assert collections.tick() is False and full_passes == []  # a tree is being built
+        sliced[0] = False
+        assert collections.tick() is True
+        sliced[0] = True
+        _pile_up(15)
+        clock.now += heap.MAX_DEFER
+        assert collections.tick() is True and len(full_passes) == 2
+    finally:
+        collections.release()

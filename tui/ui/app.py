@@ -123,7 +123,8 @@ class PcmkConsoleApp(App):
         # variables, instead of a second whole-CSS pass when the theme changes after mount
         self._theme_notices: list[tuple[str, str]] = []  # (message, title): toasts once mounted
         self._load_themes()
-        self.full_collections = heap.FullCollections()  # the collector's full passes, at quiet moments
+        # the collector's full passes, at quiet moments
+        self.full_collections = heap.FullCollections(busy=self._slicing)
 
     # --- facts the screens read --------------------------------------------------------------
 
@@ -213,6 +214,10 @@ class PcmkConsoleApp(App):
 
     def on_unmount(self) -> None:
         self.full_collections.release()
+
+    def _slicing(self) -> bool:
+        main = self._main()
+        return main is not None and main.slicing()
 
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, events.InputEvent):

@@ -16,8 +16,10 @@ What is not frozen is still walked by each full collection, and the interpreter 
 inside whatever allocates: a filter key or a tree pass then pays for it too (20-80 ms on top
 of its own work, bench/ui/RESULTS-tree.md run H). So while the app runs, FullCollections
 keeps the interpreter from starting them and runs them itself, from a timer, when no key or
-mouse event came for QUIET_FOR: the pause is then alone in its round of the loop. The young
-generations are collected as always (cheap: they do not walk the old one).
+mouse event came for QUIET_FOR and no work is being applied in slices (a tree being built,
+tables being filled): the pause then comes between two pieces of work, not inside one, and
+after the milestone that freezes what they made. The young generations are collected as
+always (cheap: they do not walk the old one).
 """
 
 from __future__ import annotations
@@ -54,13 +56,15 @@ _NEVER = 1 << 30  # a threshold the count of young collections never reaches
 class FullCollections:
     """Full (generation-2) collections run by the app, at quiet moments, not by whoever
     allocates. hold() at start, release() at exit (the interpreter's thresholds come back);
-    tick() from a timer every second or so; noticed_input() on every key or mouse event."""
+    tick() from a timer every second or so; noticed_input() on every key or mouse event;
+    `busy` says whether work is being applied in slices now (then it waits, as for input)."""
 
     _held = 0  # apps holding them (tests run several in one process, one after another)
     _saved: tuple[int, int, int] | None = None
 
-    def __init__(self, clock=time.monotonic) -> None:
+    def __init__(self, clock=time.monotonic, busy=lambda: False) -> None:
         self._clock = clock
+        self._busy = busy
         self._input_at = float("-inf")
         self._last = clock()
         self._next = self._last + MIN_GAP
@@ -92,13 +96,15 @@ class FullCollections:
 
     def due(self) -> bool:
         """A full collection would run now: young collections happened since the last one
-        (the interpreter's own gate), the gap has passed, and the input is quiet (or the
-        wait has been long)."""
+        (the interpreter's own gate), the gap has passed, and the input is quiet and no
+        work is sliced (or the wait has been long)."""
         now = self._clock()
         saved = FullCollections._saved or gc.get_threshold()
         if now < self._next or gc.get_count()[2] < saved[2]:
             return False
-        return now - self._input_at >= QUIET_FOR or now - self._last >= MAX_DEFER
+        if now - self._last >= MAX_DEFER:
+            return True
+        return now - self._input_at >= QUIET_FOR and not self._busy()
 
     def tick(self) -> bool:
         """Run a full collection if one is due; True if it ran."""

@@ -392,6 +392,13 @@ class MainScreen(Screen):
             self._subtitle(table, wanted.subtitle)
         self._first_view_done(tab)
 
+    def slicing(self) -> bool:
+        """Work is being applied in slices: a tab's tables being filled, the tree being built."""
+        if any(w.group.startswith("tables-") and not w.is_finished for w in self.workers):
+            return True
+        trees = self.query(ResourceTree)
+        return any(tree.settling for tree in trees)
+
     def _first_view_done(self, tab: str) -> None:
         """A tab's tables show a status whole for the first time: what they hold stays for
         the session, out of the collector's full passes (tui.ui.heap)."""

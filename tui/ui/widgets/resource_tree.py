@@ -51,12 +51,16 @@ from tui.plaintext import one_line
 from tui.ui.palette import Palette
 from tui.ui.present import Row, ViewOptions, Visibility, resource_label, shown_children
 
-# rows labelled inside sync (about 10 µs each): the first screens, and all of a small tree,
-# so small trees (and the snapshot pictures) are exact without waiting for the task
-SYNC_ROWS = 500
+# rows labelled inside sync (20-100 µs each: a group's row judges its members): the first
+# screens, and all of a small tree, so small trees (and the snapshot pictures) are exact
+# without waiting for the task; the rest are measured by it
+SYNC_ROWS = 120
 SLICE_ROWS = 1000  # rows measured per slice of the background task at most
 SLICE_SECONDS = 0.010  # and for no longer than this (a group's row costs ~10x a primitive's)
 MAKE_NODES = 1000  # nodes one pass makes (~10 ms); the rest in the next passes, by the task
+# nodes a sync's own pass makes (a few screens): it runs in the key or refresh that asked,
+# with that round's frame still to come (the rest are the task's)
+SYNC_NODES = 250
 # resources one pass judges (shown or not: a filter keystroke judges all 20,000, ~60 ms in one
 # callback); the rest in the next passes, shown as they were until then
 JUDGE_RESOURCES = 4000
@@ -221,7 +225,8 @@ class ResourceTree(Tree[str]):
             for node in self._by_path.values():
                 node._text = None
                 node._updates += 1
-        self._pass(snapshot, _Pass(snapshot, text_filter, options, on_node, texts=self._texts),
+        self._pass(snapshot, _Pass(snapshot, text_filter, options, on_node,
+                                   budget=min(SYNC_NODES, MAKE_NODES), texts=self._texts),
                    restyled=force)
 
     def _pass(self, snapshot: Snapshot | None, work: _Pass, restyled: bool = False,
@@ -240,7 +245,8 @@ class ResourceTree(Tree[str]):
         resources = snapshot.resources if snapshot is not None else ()
         root = self.root
         placed = (snapshot is not None and self._placed[0] is snapshot
-                  and self._placed[1] is root._children and self._placed[2] == len(root._children))
+                  and self._placed[1] is root._children and self._placed[2] == len(root._children)
+                  ) or (not root._children and not self._retired)  # nothing shown, nothing kept
         resume, self._resume = self._resume, None
         if (not placed or rebuild or restyled or not work.same_view or resume is None
                 or resume.view != self._view_number):
