@@ -137,62 +137,64 @@ def test_the_thresholds_come_back_when_the_last_holder_releases():
     assert gc.get_threshold() == before
 
 
-def test_a_tick_collects_when_due_and_not_before(full_passes):
-    clock = _Clock()
-    collections = heap.FullCollections(clock=clock)
-    collections.hold()
-    try:
-        _pile_up(15)
-        assert collections.tick() is False and full_passes == []  # started just now
-        clock.now += heap.MIN_GAP
-        _cyclic_garbage(100)
-        _pile_up(15)  # the garbage grows old: only a full collection frees it
-        assert collections.tick() is True and len(full_passes) == 1
-        assert not [o for o in gc.get_objects() if type(o) is _Cyclic]
-        assert len(collections.pauses) == 1
-        gap = max(heap.MIN_GAP, heap.GAP_PER_COST * collections.pauses[0])
-        _pile_up(15)
-        clock.now += gap - 0.01
-        assert collections.tick() is False  # the gap since the last one
-        clock.now += 0.02
-        assert collections.tick() is True and len(full_passes) == 2
-    finally:
+@pytest.fixture
+def held():
+    """FullCollections on a fake clock, held for the test (`busy` as given), released after."""
+    made = []
+
+    def make(busy=lambda: False):
+        clock = _Clock()
+        collections = heap.FullCollections(clock=clock, busy=busy)
+        collections.hold()
+        made.append(collections)
+        return collections, clock
+
+    yield make
+    for collections in made:
         collections.release()
 
 
-def test_a_tick_waits_for_quiet_input_but_not_forever(full_passes):
-    clock = _Clock()
-    collections = heap.FullCollections(clock=clock)
-    collections.hold()
-    try:
-        _pile_up(15)
-        clock.now += heap.MIN_GAP
-        collections.noticed_input()
-        assert collections.tick() is False  # a key just came: its handling goes first
-        clock.now += heap.QUIET_FOR
-        assert collections.tick() is True
-        _pile_up(15)
-        while clock.now - collections._last < heap.MAX_DEFER:
-            collections.noticed_input()  # someone holds a key down
-            assert collections.tick() is False
-            clock.now += 1.0
-        collections.noticed_input()
-        assert collections.tick() is True and len(full_passes) == 2
-    finally:
-        collections.release()
+def test_a_tick_collects_when_due_and_not_before(full_passes, held):
+    collections, clock = held()
+    _pile_up(15)
+    assert collections.tick() is False and full_passes == []  # started just now
+    clock.now += heap.MIN_GAP
+    _cyclic_garbage(100)
+    _pile_up(15)  # the garbage grows old: only a full collection frees it
+    assert collections.tick() is True and len(full_passes) == 1
+    assert not [o for o in gc.get_objects() if type(o) is _Cyclic]
+    assert len(collections.pauses) == 1
+    gap = max(heap.MIN_GAP, heap.GAP_PER_COST * collections.pauses[0])
+    _pile_up(15)
+    clock.now += gap - 0.01
+    assert collections.tick() is False  # the gap since the last one
+    clock.now += 0.02
+    assert collections.tick() is True and len(full_passes) == 2
 
 
-def test_no_young_collection_since_the_last_full_one_nothing_to_collect(full_passes):
-    clock = _Clock()
-    collections = heap.FullCollections(clock=clock)
-    collections.hold()
-    try:
-        gc.collect()  # the counts start from nothing
-        full_passes.clear()
-        clock.now += heap.MAX_DEFER
-        assert collections.tick() is False and full_passes == []
-    finally:
-        collections.release()
+def test_a_tick_waits_for_quiet_input_but_not_forever(full_passes, held):
+    collections, clock = held()
+    _pile_up(15)
+    clock.now += heap.MIN_GAP
+    collections.noticed_input()
+    assert collections.tick() is False  # a key just came: its handling goes first
+    clock.now += heap.QUIET_FOR
+    assert collections.tick() is True
+    _pile_up(15)
+    while clock.now - collections._last < heap.MAX_DEFER:
+        collections.noticed_input()  # someone holds a key down
+        assert collections.tick() is False
+        clock.now += 1.0
+    collections.noticed_input()
+    assert collections.tick() is True and len(full_passes) == 2
+
+
+def test_no_young_collection_since_the_last_full_one_nothing_to_collect(full_passes, held):
+    collections, clock = held()
+    gc.collect()  # the counts start from nothing
+    full_passes.clear()
+    clock.now += heap.MAX_DEFER
+    assert collections.tick() is False and full_passes == []
 
 
 def test_not_held_a_tick_does_nothing(full_passes):
@@ -204,19 +206,15 @@ def test_not_held_a_tick_does_nothing(full_passes):
     assert collections.tick() is False and full_passes == []
 
 
-def test_a_tick_waits_while_work_is_sliced_but_not_forever(full_passes):
-    clock, sliced = _Clock(), [True]
-    collections = heap.FullCollections(clock=clock, busy=lambda: sliced[0])
-    collections.hold()
-    try:
-        _pile_up(15)
-        clock.now += heap.MIN_GAP + heap.QUIET_FOR
-        assert collections.tick() is False and full_passes == []  # a tree is being built
-        sliced[0] = False
-        assert collections.tick() is True
-        sliced[0] = True
-        _pile_up(15)
-        clock.now += heap.MAX_DEFER
-        assert collections.tick() is True and len(full_passes) == 2
-    finally:
-        collections.release()
+def test_a_tick_waits_while_work_is_sliced_but_not_forever(full_passes, held):
+    sliced = [True]
+    collections, clock = held(busy=lambda: sliced[0])
+    _pile_up(15)
+    clock.now += heap.MIN_GAP + heap.QUIET_FOR
+    assert collections.tick() is False and full_passes == []  # a tree is being built
+    sliced[0] = False
+    assert collections.tick() is True
+    sliced[0] = True
+    _pile_up(15)
+    clock.now += heap.MAX_DEFER
+    assert collections.tick() is True and len(full_passes) == 2

@@ -5,8 +5,8 @@ Lazy, so no tab holds the loop hostage at 20,000 resources:
   not when the node is created; the first rows are labelled at once, the rest measured in
   slices by a task that yields between them (only for the exact width, i.e. the horizontal
   scrollbar; their rows are not kept);
-- a big tree's nodes are made in passes of MAKE_NODES, the first inside sync, the rest by
-  that task; counts (leaf_count) are exact meanwhile;
+- a big tree's nodes are made in passes, the first (SYNC_NODES) inside sync, the rest
+  (MAKE_NODES each) by that task; counts (leaf_count) are exact meanwhile;
 - the children of a collapsed group/clone/bundle become nodes when it is expanded;
 - nodes are attached without Textual's per-add invalidation: one rebuild per sync (the
   background task's passes: at most one every REBUILD_EVERY, and one after the last), and the
@@ -25,8 +25,10 @@ Lazy, so no tab holds the loop hostage at 20,000 resources:
   what a pass judged hidden is not judged again in the same view; the count of what a filter
   left comes with the last pass (Counted);
 - the task's next pass over the same snapshot in the same view starts at the top-level
-  resource where the last one stopped (_Resume), not at the first: 13,000 top-level
-  resources walked again by each of 20 passes were most of a first view's work.
+  resource where the last one stopped (_Resume), not at the first, and a pass over the
+  snapshot the last one placed stops walking where its budget runs out (the rest of the top
+  level is the last pass's list from there, in order): 13,000 top-level resources walked
+  again by each of 20 passes were most of a first view's work.
 """
 
 from __future__ import annotations
