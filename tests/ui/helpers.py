@@ -44,7 +44,12 @@ async def applied(app: PcmkConsoleApp, pilot, count: int = 1) -> None:
 async def without_toasts(app: PcmkConsoleApp, pilot) -> None:
     """Clear the notifications and wait until no toast is left on the screen: the toast rack
     redraws through its own queue, later than one pause under load (a snapshot taken
-    before would show them)."""
+    before would show them). A notification is a message to the app too: the ones already
+    posted are let through the app's queue first, or one handled after the clearing shows
+    up in the picture (CI: the undo dialog's "step 3 failed" and "refreshing…")."""
+    drained = []
+    app.call_later(drained.append, True)  # behind the Notify messages already in the queue
+    await until(pilot, lambda: drained)
     app.clear_notifications()
     # Textual refreshes only the current screen's rack: a modal's picture also shows the
     # screen behind it, whose rack may hold toasts posted just before the modal opened
