@@ -8,6 +8,7 @@ import dataclasses
 import threading
 
 from textual.app import App, ComposeResult
+from textual.geometry import Region
 
 import tui.session
 from tests.ui.helpers import first_refresh, make_app, until
@@ -180,6 +181,39 @@ async def test_a_narrower_cell_shrinks_its_column_as_update_width_would():
         a.sync(COLUMNS, rows(50), flash=False)
         await settled(pilot)
         assert a.ordered_columns[1].content_width == len("OFFLINE")
+
+
+def rendered(table: KeyedTable) -> list:
+    """Every line of the table as its segments, rendered now (not from the widget's line cache)."""
+    table.refresh()
+    return [list(strip) for strip in table.render_lines(Region(0, 0, table.size.width, table.size.height))]
+
+
+async def test_a_resized_column_renders_again_only_its_own_cells_and_the_changed_rows(monkeypatch):
+    app = Tables()
+    async with app.run_test(size=(120, 40)) as pilot:
+        a = app.query_one("#a", KeyedTable)
+        a.sync(COLUMNS, rows(50), flash=False)
+        await settled(pilot)
+        cells: list[object] = []
+        render_cells = app.console.render_lines
+        monkeypatch.setattr(app.console, "render_lines", lambda *args, **kw: cells.append(1) or render_cells(*args, **kw))
+        wide = rows(50)
+        wide["n0003"] = (("n0003", None), ("UNCLEAN (offline) and more", None), ("x", None))
+        for wanted, width in ((wide, len("UNCLEAN (offline) and more")), (rows(50), len("OFFLINE"))):
+            await settled(pilot)  # the table's resize (after its first rows) drops every cell once
+            rendered(a)
+            cells.clear()
+            a.sync(COLUMNS, wanted, flash=False)
+            await settled(pilot)
+            picture_from_cache = rendered(a)
+            assert a.ordered_columns[1].content_width == width
+            shown = a.size.height - 1  # rows under the header
+            # the resized column's cells (header included) and the changed row's, not all of them
+            # (Rich renders a Styled cell and then its Text: two calls a cell)
+            assert 2 * shown <= len(cells) <= 2 * (shown + 1 + 2 * len(COLUMNS)), len(cells)
+            a._update_count += 1  # what DataTable would do: render every cell afresh
+            assert picture_from_cache == rendered(a)
 
 
 def test_plan_is_pure_data():
