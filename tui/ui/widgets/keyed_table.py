@@ -13,8 +13,11 @@ from collections import Counter
 from typing import Callable, Mapping
 
 from rich.cells import cell_len
+from rich.style import Style
 from rich.text import Text
 from textual.coordinate import Coordinate
+from textual.css.styles import RenderStyles
+from textual.dom import DOMNode
 from textual.widgets import DataTable
 from textual.widgets.data_table import CellDoesNotExist, ColumnKey, RowDoesNotExist, RowKey
 
@@ -22,11 +25,24 @@ from tui.ui import changeset
 from tui.ui.changeset import Columns, TableChange
 from tui.ui.palette import Palette
 from tui.ui.present import Row
+from tui.ui.widgets.one_line_cell import one_line_cell
 
 FLASH_SECONDS = 1.5
 SLICE_ROWS = 150  # rows touched per slice of a big change set
 _NOWHERE = Coordinate(-9, -9)  # a cursor on no row (-1 is the header's)
 SLICE_PAUSE = 0.002  # seconds between two slices: keys, idle measuring and a frame go through
+
+
+class _KeptRichStyle(RenderStyles):
+    """A component's styles whose rich_style comes from its table's memo."""
+
+    def __init__(self, styles: RenderStyles, rich_style: Callable[[DOMNode], Style]) -> None:
+        super().__init__(styles.node, styles.base, styles.inline)
+        self._kept = rich_style
+
+    @property
+    def rich_style(self) -> Style:
+        return self._kept(self.node)
 
 
 class KeyedTable(DataTable):
@@ -51,6 +67,7 @@ class KeyedTable(DataTable):
         self._width_counts: dict[str, Counter] = {}  # column -> {cell width: rows}
         self._unsorted = False  # rows were added and the table not yet sorted
         self._reselect: str | None = None  # the row selected before a rebuild began
+        self._rich_styles: dict[DOMNode, tuple[list, list[int], Style]] = {}  # node -> (path, counts, style)
 
     @property
     def palette(self) -> Palette:
@@ -223,6 +240,56 @@ class KeyedTable(DataTable):
         for cache, position, wanted in caches:
             for cached in [k for k in cache.keys() if k[position] in wanted]:
                 cache.discard(cached)
+
+    @property
+    def rich_style(self) -> Style:
+        return self._kept_rich_style(self)
+
+    def get_component_styles(self, *names: str) -> RenderStyles:
+        return _KeptRichStyle(super().get_component_styles(*names), self._kept_rich_style)
+
+    def _kept_rich_style(self, node: DOMNode) -> Style:
+        """node.rich_style (the table or a component of it), made again only when a style on
+        its path up to the App changed: DataTable asks for three of them on every line it
+        renders, and each walks that path (~50-90 us)."""
+        path = [n.styles for n in node.ancestors_with_self]
+        counts = [styles._cache_key for styles in path]
+        kept = self._rich_styles.get(node)
+        if kept is not None and kept[1] == counts and all(a is b for a, b in zip(kept[0], path)):
+            return kept[2]
+        if len(self._rich_styles) > 16:  # a restyle makes new component nodes
+            self._rich_styles.clear()
+        style = DOMNode.rich_style.fget(node)
+        self._rich_styles[node] = (path, counts, style)
+        return style
+
+    def _render_cell(self, row_index, column_index, base_style, width, cursor=False, hover=False):
+        """DataTable's `_render_cell`, with one_line_cell for a one-line Text that fits (the
+        cache and its key are DataTable's: textual 8.2.8 internals, the version is pinned)."""
+        header = row_index == -1
+        row_key = self._header_row_key if header else self._row_locations.get_key(row_index)
+        key = (row_key, self._column_locations.get_key(column_index), base_style, cursor, hover,
+               self._show_hover_cursor, self._update_count, self._pseudo_class_state)
+        lines = self._cell_render_cache.get(key)
+        if lines is None and column_index >= 0 and self._one_line(row_key, header):
+            fixed = not header and (row_index < self.fixed_rows or column_index < self.fixed_columns)
+            component, post = self._get_styles_to_render_cell(
+                header, False, fixed, hover, cursor, self.show_cursor, self._show_hover_cursor,
+                self.cursor_foreground_priority == "css", self.cursor_background_priority == "css")
+            pre = base_style + Style.from_meta({"row": row_index, "column": column_index}) + component
+            cell = self._get_row_renderables(row_index)[1][column_index]
+            lines = one_line_cell(self.app.console, cell, width, self.cell_padding, pre, post)
+            if lines is not None:
+                self._cell_render_cache[key] = lines
+        if lines is None:
+            return super()._render_cell(row_index, column_index, base_style, width, cursor, hover)
+        return lines
+
+    def _one_line(self, row_key: RowKey, header: bool) -> bool:
+        if header:
+            return self.header_height == 1
+        row = self.rows[row_key]
+        return row.height == 1 and not row.auto_height
 
     def _render_line_in_row(self, row_key, line_no, base_style, cursor_location, hover_location):
         # DataTable keys a row's rendering by the cursor's coordinate, so a cursor move renders
