@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Mapping, Sequence
 
+from tui import loop_first
 from tui.config import ClusterConfig, Config, NodeConfig, host_keys_note
 from tui.ops.engine import Listener, PlanResult, run_plan, undo_steps
 from tui.ops.events import new_run_id
@@ -139,7 +140,7 @@ class ClusterSession:
             raise TransportError(host, result.error or "status command did not finish")
         # decode, split, parse, join, redact and diff: pure CPU work on immutable inputs, in a
         # worker thread (at 20,000 resources it is ~0.6 s: the UI's loop keeps taking keys)
-        outcome, unchanged, change = await asyncio.to_thread(
+        outcome, unchanged, change = await loop_first.run(
             self._read_status, result.stdout, result.stderr, result.exit_status, nonce_of(argv), previous)
         if unchanged:
             return previous, True, None

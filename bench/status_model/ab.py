@@ -42,6 +42,9 @@ def export(ref: str, into: Path) -> Path:
                                capture_output=True)
         if shown.returncode == 0:  # an older REF may not have every module yet
             (package / f"{name}.py").write_bytes(shown.stdout)
+    shown = subprocess.run(["git", "show", f"{ref}:tui/loop_first.py"], cwd=ROOT, capture_output=True)
+    if shown.returncode == 0:  # the worker-thread pauses the parse reaches
+        (into / "tui" / "loop_first.py").write_bytes(shown.stdout)
     return into
 
 

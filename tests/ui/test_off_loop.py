@@ -8,10 +8,12 @@ import dataclasses
 import threading
 
 from textual.app import App, ComposeResult
+from textual.widgets import DataTable
 from textual.cache import LRUCache
 from textual.geometry import Region
 
 import tui.session
+from tui import loop_first
 from tests.ui.helpers import first_refresh, make_app, until
 from tests.ui.sample import FakeSession
 from tui.config import Config
@@ -57,6 +59,7 @@ async def test_refresh_parses_and_diffs_outside_the_event_loop_thread(monkeypatc
 
     def parse_status(*args, **kwargs):
         seen["parse"] = threading.get_ident()
+        seen["gated"] = loop_first._gate.get() is not None  # the loop goes first (tui.loop_first)
         return parse(*args, **kwargs)
 
     def diffed(*args, **kwargs):
@@ -73,6 +76,7 @@ async def test_refresh_parses_and_diffs_outside_the_event_loop_thread(monkeypatc
     loop_thread = threading.get_ident()
     assert isinstance(result.outcome, Snapshot) and session.last is result.outcome
     assert seen["parse"] != loop_thread and seen["diff"] != loop_thread
+    assert seen["gated"]
 
 
 async def test_a_refresh_landing_while_another_parsed_is_diffed_against_it():
@@ -184,6 +188,27 @@ async def test_a_narrower_cell_shrinks_its_column_as_update_width_would():
         assert a.ordered_columns[1].content_width == len("OFFLINE")
 
 
+class TableAndReference(App):
+    def compose(self) -> ComposeResult:
+        yield KeyedTable(id="a")
+        yield DataTable(id="ref")
+
+
+async def test_column_widths_follow_rows_that_come_and_go_as_datatable_measures_them():
+    app = TableAndReference()
+    async with app.run_test(size=(120, 40)) as pilot:
+        a, ref = app.query_one("#a", KeyedTable), app.query_one("#ref", DataTable)
+        wide = {**rows(300, "y"), "n0250": (("n0250-a-much-longer-name", None), ("UNCLEAN (offline)", None), ("", None))}
+        for wanted in (rows(200), wide, rows(120, "some notes"), rows(40)):
+            await a.apply_sliced(a.plan(COLUMNS, wanted), flash=False, rows_per_slice=70)
+            ref.clear(columns=True)  # DataTable measures each cell (and never narrows a column)
+            ref.add_columns(*(label for _, label in COLUMNS))
+            ref.add_rows([a.palette.cell(cell) for cell in row] for row in wanted.values())
+            await settled(pilot)
+            assert [c.content_width for c in a.ordered_columns] == [c.content_width for c in ref.ordered_columns]
+            assert a._new_rows == set()
+
+
 def rendered(table: KeyedTable) -> list:
     """Every line of the table as its segments, rendered now (not from the widget's line cache)."""
     table.refresh()
@@ -250,7 +275,7 @@ async def test_a_big_cluster_s_rows_are_prepared_in_a_worker_thread(monkeypatch)
     prepare = tabrows.prepare
 
     def recorded(*args, **kwargs):
-        threads.append(threading.get_ident())
+        threads.append(threading.get_ident() if loop_first._gate.get() is not None else "no gate")
         return prepare(*args, **kwargs)
 
     monkeypatch.setattr(tabrows, "prepare", recorded)
@@ -264,7 +289,8 @@ async def test_a_big_cluster_s_rows_are_prepared_in_a_worker_thread(monkeypatch)
         await until(pilot, lambda: table.row_count == main_screen.BIG_CLUSTER + 50)
         await until(pilot, lambda: table.row_data("rem0007") is not None
                     and table.row_data("rem0007")[1][0] == "standby")
-        assert threads and threading.get_ident() not in threads
+        await until(pilot, lambda: not app._main().slicing())  # the last slices applied
+        assert threads and threading.get_ident() not in threads and "no gate" not in threads
         wanted = tabrows.tab_tables("nodes", second, app._main().options, "", app._main().auth_view())[1]
         assert {k: table.row_data(k) for k in table.row_keys} == dict(wanted.rows)
         assert table.row_keys == sorted(wanted.rows)

@@ -22,6 +22,7 @@ from typing import Mapping
 
 from lxml import etree
 
+from tui.loop_first import pause
 from tui.pacemaker.model import (
     DEFAULT_CONNECT_TIMEOUT,
     DEFAULT_REMOTE_PORT,
@@ -143,6 +144,7 @@ def parse_configuration(xml: bytes | str) -> CibFacts:
     resources = config.find("resources")
     if resources is not None:
         for el in resources.iter("primitive", "bundle"):
+            pause()
             if el.tag == "bundle":
                 _bundle(el, bundles)
             else:
@@ -241,6 +243,7 @@ def join(snapshot: Snapshot, facts: CibFacts) -> Snapshot:
     nodes = []
     changed = False
     for node in snapshot.nodes:
+        pause()
         update: dict = {}
         if node.kind is NodeKind.REMOTE:
             remote = facts.remotes.get(node.connection_resource or node.name)

@@ -21,6 +21,7 @@ from types import MappingProxyType
 
 from lxml import etree
 
+from tui.loop_first import pause
 from tui.pacemaker.model import (
     EMPTY,
     Ban,
@@ -367,6 +368,7 @@ def _resource_list(el) -> tuple[Resource, ...]:
         return ()
     result = []
     for child in el:
+        pause()
         tag = child.tag
         if tag == "resource":
             result.append(_primitive(child))
@@ -594,6 +596,7 @@ def _nodes(el, resources, attributes) -> tuple[Node, ...]:
     index = _index(resources)
     nodes = []
     for n in el.iterchildren("node"):
+        pause()
         name = n.get("name") or ""
         node_type = n.get("type")
         container = n.get("id_as_resource") or n.get("container_id")
@@ -670,6 +673,7 @@ def _history(el) -> tuple[ResourceHistory, ...]:
     for node in _children(el, "node"):
         node_name = node.get("name") or ""
         for rh in node.iterchildren("resource_history"):
+            pause()
             rsc = rh.get(b"id") or ""
             ops = []
             for op in rh:  # plain iteration + tag test: half the cost of iterchildren(tag)

@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from tui.loop_first import pause
 from tui.pacemaker.model import Node, NodeKind, ResourceKind, Snapshot
 from tui.pacemaker.vocabulary import NODE_KIND_WORDS
 
@@ -115,6 +116,7 @@ def _nodes(old: Snapshot, new: Snapshot, out: list[Event]) -> None:
     before = {n.name: n for n in old.nodes}
     after = {n.name: n for n in new.nodes}
     for name, b in after.items():
+        pause()
         a = before.get(name)
         if a is None:
             out.append(Event(EventKind.NODE_ADDED, Severity.INFO,
@@ -179,6 +181,7 @@ def _leaves(resources) -> dict[str, _Leaf]:
     # One call per collective, none per primitive: this runs over every resource twice a diff.
     def visit(children, prefix: str, multi: bool) -> None:
         for resource in children:
+            pause()
             key = f"{prefix}{resource.id}"
             if resource.kind is primitive:
                 leaf = get(key)
@@ -206,6 +209,7 @@ def _resources(old: Snapshot, new: Snapshot, out: list[Event]) -> None:
     before = _leaves(old.resources)
     after = _leaves(new.resources)
     for key, b in after.items():
+        pause()
         a = before.get(key)
         rid = b.id
         if a is None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Mapping
 
+from tui.loop_first import pause
 from tui.ui.present import Row
 
 Columns = tuple[tuple[str, str], ...]
@@ -45,6 +46,7 @@ def plan(columns_now: Columns, rows_now: Mapping[str, Row], columns: Columns, ro
     added: list[str] = []
     changed: list[tuple[str, tuple[int, ...]]] = []
     for key, row in rows.items():
+        pause()
         old = rows_now.get(key)
         if old is None:
             added.append(key)

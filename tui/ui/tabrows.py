@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Mapping
 
+from tui.loop_first import pause
 from tui.pacemaker.model import Snapshot
 from tui.plaintext import one_line
 from tui.ui import present, tables
@@ -64,7 +65,10 @@ def tab_tables(tab: str, snap: Snapshot | None, options: ViewOptions, needle: st
         out = []
         for pane, table_id in PANE_IDS.items():
             nodes = sorted(present.pane_nodes(snap, pane, needle), key=lambda n: n.name)
-            rows = {n.name: present.node_row(n, pane, options, auth_cell(auth or AuthView(), n)) for n in nodes}
+            rows = {}
+            for n in nodes:
+                pause()
+                rows[n.name] = present.node_row(n, pane, options, auth_cell(auth or AuthView(), n))
             all_of_kind = present.pane_nodes(snap, pane)
             subtitle = present.count_nodes(all_of_kind) if all_of_kind else "none"
             out.append(TableRows(table_id, present.node_columns(pane, options), rows,

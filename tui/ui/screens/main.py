@@ -6,7 +6,6 @@ into app requests; the refresh loop and the session live on the app.
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 import datetime
 import functools
@@ -28,6 +27,7 @@ from textual.widgets import (
     TabPane,
 )
 
+from tui import loop_first
 from tui.ops import actions
 from tui.plaintext import one_line
 from tui.ui import heap, literal, present, tabrows
@@ -385,7 +385,7 @@ class MainScreen(Screen):
                                     flash: bool) -> None:
         snap = box.pop()
         states = {table_id: self.query_one(f"#{table_id}", KeyedTable).state() for table_id in TAB_TABLES[tab]}
-        prepared = await asyncio.to_thread(tabrows.prepare, tab, snap, options, needle, auth, states)
+        prepared = await loop_first.run(tabrows.prepare, tab, snap, options, needle, auth, states)
         for wanted, change in prepared:
             table = self.query_one(f"#{wanted.table_id}", KeyedTable)
             await table.apply_sliced(change, flash=flash)

@@ -28,7 +28,7 @@ from tui.ui.present import Row
 from tui.ui.widgets.one_line_cell import one_line_cell
 
 FLASH_SECONDS = 1.5
-SLICE_ROWS = 150  # rows touched per slice of a big change set
+SLICE_ROWS = 80  # rows touched per slice of a big change set (~12 ms)
 _NOWHERE = Coordinate(-9, -9)  # a cursor on no row (-1 is the header's)
 SLICE_PAUSE = 0.002  # seconds between two slices: keys, idle measuring and a frame go through
 
@@ -139,6 +139,8 @@ class KeyedTable(DataTable):
         keys = list(change.rows)[start - 1:stop - 1] if stop > start else []
         for key in keys:
             self._add(key, change.rows[key], palette)
+        if keys:
+            self._fit_columns(set(range(len(change.columns))))
         if stop == change.steps:
             self.sync_count = len(change.rows)
             selected, self._reselect = self._reselect, None
@@ -179,6 +181,8 @@ class KeyedTable(DataTable):
             key = added[step - len(changed)]
             self._add(key, change.rows[key], palette)
             self._unsorted = True
+        if start < len(gone) or stop > len(gone) + len(changed):  # rows went or came
+            self._fit_columns(set(range(len(change.columns))))
         if updates:
             self._update_cells(updates, refit=widths_touched)
             if flash:
@@ -201,6 +205,10 @@ class KeyedTable(DataTable):
         self._keyed_rows[key] = row
         self._row_widths[key] = widths
         self.add_row(*texts, key=key)
+        # DataTable would measure each cell of a new row again when idle, through Rich
+        # (~40 ms a slice of 150 rows): its widths are counted here, and the columns fitted
+        # from the counts by the caller (a one-line row of height 1 needs nothing else)
+        self._new_rows.discard(RowKey(key))
 
     def _forget_widths(self, key: str) -> None:
         for (col, _), width in zip(self._keyed_columns, self._row_widths.pop(key, ())):

@@ -14,7 +14,6 @@ screen's own bindings for the same keys jump to their panes.
 
 from __future__ import annotations
 
-import asyncio
 import functools
 
 from rich.segment import Segment
@@ -27,6 +26,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 from textual.widgets import Static
 
+from tui import loop_first
 from tui.pacemaker.model import Snapshot
 from tui.plaintext import one_line
 from tui.ui.palette import Palette
@@ -147,7 +147,7 @@ class Overview(Vertical):
                         exclusive=True, exit_on_error=False, description="build the overview")
 
     async def _build_off_loop(self, key: tuple, args: tuple) -> None:
-        lines, width = await asyncio.to_thread(_built, *args)
+        lines, width = await loop_first.run(_built, *args)
         self.builds += 1
         if key is self._key and self.is_attached:  # else a newer request is under way
             self.view.show_lines(lines, width)

@@ -20,6 +20,7 @@ from typing import Iterable
 
 from rich.cells import cell_len
 
+from tui.loop_first import pause
 from tui.pacemaker.model import Node, NodeKind, Resource, Snapshot
 from tui.pacemaker.when import cluster_time
 from tui.plaintext import one_line
@@ -119,6 +120,7 @@ class _Out:
     def item(self, depth: int, *cells: Cell, always: bool = False) -> None:
         """One line of a section, `depth` levels in; left out when the filter does not match
         it (unless `always`: a node heading of a by-node list)."""
+        pause()  # (a big overview is built in a worker thread)
         if self.needle and not always and not any(self.needle in t.lower() for t, _ in cells):
             return
         if self._section_lines >= SECTION_LIMIT:
