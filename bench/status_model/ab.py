@@ -42,9 +42,10 @@ def export(ref: str, into: Path) -> Path:
                                capture_output=True)
         if shown.returncode == 0:  # an older REF may not have every module yet
             (package / f"{name}.py").write_bytes(shown.stdout)
-    shown = subprocess.run(["git", "show", f"{ref}:tui/loop_first.py"], cwd=ROOT, capture_output=True)
-    if shown.returncode == 0:  # the worker-thread pauses the parse reaches
-        (into / "tui" / "loop_first.py").write_bytes(shown.stdout)
+    for name in ("loop_first", "gc_hold"):  # what the domain imports from below it, where REF has it
+        shown = subprocess.run(["git", "show", f"{ref}:tui/{name}.py"], cwd=ROOT, capture_output=True)
+        if shown.returncode == 0:
+            (into / "tui" / f"{name}.py").write_bytes(shown.stdout)
     return into
 
 

@@ -252,6 +252,31 @@ async def test_a_resized_column_renders_again_only_its_own_cells_and_the_changed
             assert picture_from_cache == rendered(a)
 
 
+async def test_rows_filled_in_under_the_shown_ones_render_no_shown_cell_again():
+    app = Tables()
+    async with app.run_test(size=(120, 40)) as pilot:
+        a = app.query_one("#a", KeyedTable)
+        wanted = rows(600)
+        change = a.plan(COLUMNS, wanted)
+        step = a.apply(change, flash=False, stop=100)  # the columns and 99 rows: the table is full
+        await settled(pilot)
+        rendered(a)
+        a._cell_render_cache = cells = CountedCache(a._cell_render_cache.maxsize)
+        while step < change.steps:
+            change = dataclasses.replace(change, since=a.version)
+            step = a.apply(change, flash=False, start=step, stop=step + 80)
+            await settled(pilot)
+            picture_from_cache = rendered(a)
+            assert cells.rendered == 0
+            a._update_count += 1  # what DataTable would do: render every cell afresh
+            assert picture_from_cache == rendered(a)
+            cells.rendered = 0
+        assert a.row_keys == sorted(wanted)
+        a.scroll_end(animate=False)  # the rows filled in are there, and drawn
+        await settled(pilot)
+        assert "n0599" in "".join(segment.text for line in rendered(a) for segment in line)
+
+
 def test_plan_is_pure_data():
     change = plan(COLUMNS, rows(3), COLUMNS, {**rows(2), "n0009": rows(10)["n0009"]})
     assert change.gone == ("n0002",) and change.added == ("n0009",) and change.changed == ()

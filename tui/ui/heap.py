@@ -27,6 +27,8 @@ from __future__ import annotations
 import gc
 import time
 
+from tui import gc_hold
+
 _reached: set[str] = set()
 
 
@@ -50,7 +52,6 @@ QUIET_FOR = 1.0  # seconds without input before a full collection may run
 MAX_DEFER = 30.0  # seconds: a full collection waits no longer than this for quiet input
 MIN_GAP = 5.0  # seconds between two full collections at least
 GAP_PER_COST = 50  # and at least 50x the last one's pause: at most ~2% of a core
-_NEVER = 1 << 30  # a threshold the count of young collections never reaches
 
 
 class FullCollections:
@@ -58,9 +59,6 @@ class FullCollections:
     allocates. hold() at start, release() at exit (the interpreter's thresholds come back);
     tick() from a timer every second or so; noticed_input() on every key or mouse event;
     `busy` says whether work is being applied in slices now (then it waits, as for input)."""
-
-    _held = 0  # apps holding them (tests run several in one process, one after another)
-    _saved: tuple[int, int, int] | None = None
 
     def __init__(self, clock=time.monotonic, busy=lambda: False) -> None:
         self._clock = clock
@@ -75,21 +73,13 @@ class FullCollections:
         if self._holding:
             return
         self._holding = True
-        cls = FullCollections
-        if cls._held == 0:
-            cls._saved = gc.get_threshold()
-            gc.set_threshold(cls._saved[0], cls._saved[1], _NEVER)
-        cls._held += 1
+        gc_hold.hold()
 
     def release(self) -> None:
         if not self._holding:
             return
         self._holding = False
-        cls = FullCollections
-        cls._held -= 1
-        if cls._held == 0 and cls._saved is not None:
-            gc.set_threshold(*cls._saved)
-            cls._saved = None
+        gc_hold.release()
 
     def noticed_input(self) -> None:
         self._input_at = self._clock()
@@ -99,8 +89,7 @@ class FullCollections:
         (the interpreter's own gate), the gap has passed, and the input is quiet and no
         work is sliced (or the wait has been long)."""
         now = self._clock()
-        saved = FullCollections._saved or gc.get_threshold()
-        if now < self._next or gc.get_count()[2] < saved[2]:
+        if now < self._next or gc.get_count()[2] < gc_hold.thresholds()[2]:
             return False
         if now - self._last >= MAX_DEFER:
             return True

@@ -137,10 +137,17 @@ class KeyedTable(DataTable):
                 self.add_column(label, key=key)
             start = 1
         keys = list(change.rows)[start - 1:stop - 1] if stop > start else []
+        below = self.row_count >= self.scroll_offset.y + self.size.height  # nothing added is shown
+        count = self._update_count
         for key in keys:
             self._add(key, change.rows[key], palette)
-        if keys:
-            self._fit_columns(set(range(len(change.columns))))
+        resized = self._fit_columns(set(range(len(change.columns)))) if keys else set()
+        if keys and below and not resized:
+            # rows appended under the shown ones change no shown line, but each add_row
+            # bumps DataTable's update count, which renders every shown cell again (a
+            # big table is filled in dozens of slices): keep the count, drop the row offsets
+            self._update_count = count
+            self._offset_cache.clear()
         if stop == change.steps:
             self.sync_count = len(change.rows)
             selected, self._reselect = self._reselect, None
