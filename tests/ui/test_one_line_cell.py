@@ -120,7 +120,8 @@ async def test_kept_rich_styles_follow_every_style_change_on_the_way_up():
         for change in (lambda: setattr(app.query_one(Vertical).styles, "text_style", "italic"),
                        lambda: setattr(table.styles, "color", "#10ff10"),
                        lambda: setattr(app, "theme", "textual-light"),
-                       lambda: app.screen.set_class(True, "-dimmed")):
+                       lambda: app.screen.set_class(True, "-dimmed"),
+                       lambda: app.set_focus(None), table.focus):  # focus tints the table
             change()
             await pilot.pause()
             seen.append(kept())
