@@ -21,7 +21,7 @@ from tui.ops.events import new_run_id
 from tui.ops.journal import Journal
 from tui.ops.plan import Plan
 from tui.pacemaker import cib
-from tui.pacemaker.crm_mon import parse_status
+from tui.pacemaker.crm_mon import Reuse, parse_status
 from tui.pacemaker.diff import Event, diff
 from tui.pacemaker.model import (
     CibVersion,
@@ -84,6 +84,7 @@ class ClusterSession:
         self.last: Snapshot | None = None
         self.last_result: RefreshResult | None = None
         self._preferred: str | None = None
+        self._reuse = Reuse()  # what the last parse made: a refresh re-reads only what changed
 
     # --- status ---------------------------------------------------------------------------
 
@@ -162,7 +163,7 @@ class ClusterSession:
         crm = sections.get("crm_mon")
         if crm is None:
             return Unavailable(Condition(ConditionKind.MALFORMED, "crm_mon output missing from the refresh", exit_status)), False, None
-        outcome = parse_status(crm.text, crm.rc, stderr)
+        outcome = parse_status(crm.text, crm.rc, stderr, reuse=self._reuse)
         if isinstance(outcome, Unavailable):
             return outcome, False, None
         snapshot = redact_snapshot(self._with_cib(outcome, sections))

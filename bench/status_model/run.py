@@ -5,8 +5,9 @@
 Generates each CIB (gen_cib.py) into the work dir (never into the repository), renders it
 with the real `CIB_file=... crm_mon -1 --inactive --output-as=xml`, then times in-process:
 parse_status on that output, parse_configuration + join on the CIB's <configuration>, and
-diff against a second parse of the same output (a full walk, no early exit). Writes
-bench/status_model/RESULTS.md.
+diff against a second parse of the same output (a full walk, no early exit); then the same
+three refresh after refresh, each output 1% different and parsed with the previous parse's
+Reuse, as the console does (`refreshes`). Writes bench/status_model/RESULTS.md.
 """
 
 from __future__ import annotations
@@ -26,8 +27,9 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parents[1]))
 
 from bench.status_model.gen_cib import generate  # noqa: E402
+from bench.status_model.vary import vary  # noqa: E402
 from tui.pacemaker.cib import join, parse_configuration  # noqa: E402
-from tui.pacemaker.crm_mon import parse_status  # noqa: E402
+from tui.pacemaker.crm_mon import Reuse, parse_status  # noqa: E402
 from tui.pacemaker.diff import diff  # noqa: E402
 from tui.pacemaker.model import Snapshot  # noqa: E402
 
@@ -106,13 +108,43 @@ def measure(name: str, workdir: Path) -> dict:
     diff_s, events = timed(lambda: diff(joined, other), repeat)
     assert events == ()
     ours = parse_s + join_s + diff_s
+    refresh = refreshes(output.decode(), config, repeat)
     return {
         "size": name, "cluster": cluster, "remote": remote, "resources": resources,
         "nodes": len(snap.nodes), "instances": sum(1 for _ in snap.all_resources()),
         "xml_mb": len(output) / 1e6, "crm_mon_s": crm_s, "crm_repeat": crm_repeat,
         "parse_ms": parse_s * 1000, "join_ms": join_s * 1000, "diff_ms": diff_s * 1000,
         "ours_ms": ours * 1000, "ratio": ours / crm_s,
+        **{key: value * 1000 for key, value in refresh.items()},
+        "refresh_ratio": refresh["refresh_ours"] / crm_s,
     }
+
+
+def refreshes(output: str, config: bytes, repeat: int) -> dict[str, float]:
+    """The console's own path, refresh after refresh: each output 1% different from the one
+    before (bench/status_model/vary.py: flags and operation call ids), parsed with the
+    session's Reuse of the previous parse, joined, and diffed against the previous snapshot.
+    Best of `repeat` refreshes, each part on its own; `first_parse` is a first refresh's parse
+    (an empty Reuse: every subtree serialized and kept)."""
+    outputs = [vary(output, salt, history=True).encode() for salt in range(repeat + 1)]
+    first_s, _ = timed(lambda: parse_status(outputs[0], reuse=Reuse()), repeat)
+    reuse = Reuse()
+    previous = join(parse_status(outputs[0], reuse=reuse), parse_configuration(config))
+    best = {"refresh_parse": float("inf"), "refresh_join": float("inf"), "refresh_diff": float("inf")}
+    for data in outputs[1:]:
+        start = time.perf_counter()
+        snap = parse_status(data, reuse=reuse)
+        parsed = time.perf_counter()
+        joined = join(snap, parse_configuration(config))
+        done_join = time.perf_counter()
+        events = diff(previous, joined)
+        done = time.perf_counter()
+        assert events, "a 1% change made no event"
+        previous = joined
+        for key, value in (("refresh_parse", parsed - start), ("refresh_join", done_join - parsed),
+                           ("refresh_diff", done - done_join)):
+            best[key] = min(best[key], value)
+    return {"first_parse": first_s, **best, "refresh_ours": sum(best.values())}
 
 
 def machine() -> str:
@@ -141,22 +173,31 @@ def write(rows: list[dict], path: Path, machine_text: str) -> None:
         "for S/M, 3 for L, 1 run for XL). Ours = best-of-N in-process times (N = 15, 3 for XL): "
         "`parse_status` on that output, "
         "`parse_configuration` + `join` on the CIB's `<configuration>`, `diff` of two snapshots of "
-        "that size. Every resource runs and has a start + monitor in its history.",
+        "that size. Every resource runs and has a start + monitor in its history. **Refresh** = the "
+        "console's own path, refresh after refresh (best of the same N refreshes): each output 1% "
+        "different from the one before (`vary.py`), parsed with the session's `Reuse` of the "
+        "previous parse, joined, diffed against the previous snapshot; **first parse** = a "
+        "parse with an empty `Reuse` (the console's first refresh).",
         "",
-        "| size | cluster | remote | resources (instances) | XML MB | crm_mon s | parse ms | join ms | diff ms | ours ms | ours / crm_mon |",
-        "|---|---|---|---|---|---|---|---|---|---|---|",
+        "| size | cluster | remote | resources (instances) | XML MB | crm_mon s | parse ms | join ms | diff ms | ours ms | ours / crm_mon "
+        "| first parse ms | refresh parse ms | refresh join ms | refresh diff ms | refresh ours ms | refresh / crm_mon |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in rows:
         lines.append(
             f"| {r['size']} | {r['cluster']} | {r['remote']} | {r['resources']} ({r['instances']}) "
             f"| {r['xml_mb']:.2f} | {r['crm_mon_s']:.3f} | {r['parse_ms']:.1f} | {r['join_ms']:.1f} "
-            f"| {r['diff_ms']:.1f} | {r['ours_ms']:.1f} | {r['ratio'] * 100:.1f}% |")
-    worst = max(rows, key=lambda r: r["ratio"])
-    verdict = "met" if worst["ratio"] <= 0.10 else "MISSED"
+            f"| {r['diff_ms']:.1f} | {r['ours_ms']:.1f} | {r['ratio'] * 100:.1f}% "
+            f"| {r['first_parse']:.1f} | {r['refresh_parse']:.1f} | {r['refresh_join']:.1f} "
+            f"| {r['refresh_diff']:.1f} | {r['refresh_ours']:.1f} | {r['refresh_ratio'] * 100:.1f}% |")
+    lines.append("")
+    for label, key in (("per refresh (the console's path)", "refresh_ratio"),
+                       ("for a parse without a previous one (headless verbs)", "ratio")):
+        worst = max(rows, key=lambda r: r[key])
+        verdict = "met" if worst[key] <= 0.10 else "MISSED"
+        lines.append(f"Target parse + join + diff ≤ 10% of crm_mon wall time at every size, {label}: "
+                     f"**{verdict}** (worst {worst[key] * 100:.1f}% at {worst['size']}).")
     lines += [
-        "",
-        f"Target parse + join + diff ≤ 10% of crm_mon wall time at every size: **{verdict}** "
-        f"(worst {worst['ratio'] * 100:.1f}% at {worst['size']}).",
         "",
         NOTES,
         "Rerun: `.venv/bin/python bench/status_model/run.py` (about 2 minutes; XL's crm_mon alone "
@@ -186,7 +227,8 @@ def main() -> None:
     for name in args.sizes.split(","):
         row = measure(name, workdir)
         print(f"{name}: crm_mon {row['crm_mon_s']:.3f}s ours {row['ours_ms']:.1f}ms "
-              f"({row['ratio'] * 100:.1f}%)", flush=True)
+              f"({row['ratio'] * 100:.1f}%), a refresh {row['refresh_ours']:.1f}ms "
+              f"({row['refresh_ratio'] * 100:.1f}%)", flush=True)
         rows.append(row)
     write(rows, Path(args.out), machine_text)
     raw = {"machine": machine_text, "when": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),

@@ -133,17 +133,22 @@ class AlternatingSession:
 # --- the real pipeline (mode "pipeline") ---------------------------------------------------
 
 
+def status_model_module(name: str):
+    """A module of bench/status_model, loaded by path: this file is itself called bench.py,
+    which hides the bench package."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(name, ROOT / "bench" / "status_model" / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
 def crm_mon_output(size: str, workdir: Path) -> tuple[str, str]:
     """(crm_mon XML, CIB configuration XML) of the size's generated CIB; rendered once."""
     from lxml import etree
 
-    import importlib.util
-
-    # by path: this file is itself called bench.py, which hides the bench package
-    spec = importlib.util.spec_from_file_location("gen_cib", ROOT / "bench" / "status_model" / "gen_cib.py")
-    gen_cib = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(gen_cib)
-    generate_cib = gen_cib.generate
+    generate_cib = status_model_module("gen_cib").generate
 
     workdir.mkdir(parents=True, exist_ok=True)
     cib_path, xml_path = workdir / f"cib-{size}.xml", workdir / f"crm_mon-{size}.xml"
@@ -154,20 +159,6 @@ def crm_mon_output(size: str, workdir: Path) -> tuple[str, str]:
         xml_path.write_bytes(out)
     config = etree.tostring(etree.parse(str(cib_path)).getroot().find("configuration")).decode()
     return xml_path.read_text(), config
-
-
-def vary(xml: str, salt: int) -> str:
-    """1% of the nodes' standby and of the resources' managed flag toggled (text edits)."""
-    lines = xml.split("\n")
-    nodes = [i for i, line in enumerate(lines) if "<node name=" in line and ' standby="' in line]
-    resources = [i for i, line in enumerate(lines) if "<resource id=" in line and ' managed="' in line]
-    for pool, attr in ((nodes, "standby"), (resources, "managed")):
-        for k in range(max(1, len(pool) // 100)):
-            i = pool[(k * 97 + salt) % len(pool)]
-            line = lines[i]
-            lines[i] = (line.replace(f' {attr}="true"', f' {attr}="x"').replace(f' {attr}="false"', f' {attr}="true"')
-                        .replace(f' {attr}="x"', f' {attr}="false"'))
-    return "\n".join(lines)
 
 
 class FakeTransport:
@@ -204,6 +195,7 @@ def pipeline_session(size: str, workdir: Path):
     from tui.session import ClusterSession
 
     crm, config = crm_mon_output(size, workdir)
+    vary = status_model_module("vary").vary
     bodies = []
     for salt in range(3):
         version = f'<cib epoch="{100 + salt}" num_updates="1" admin_epoch="0"/>'

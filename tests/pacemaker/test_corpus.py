@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from tui.pacemaker.cib import join, parse_configuration
-from tui.pacemaker.crm_mon import parse_status
+from tui.pacemaker.crm_mon import Reuse, parse_status
 from tui.pacemaker.model import NodeKind, ResourceKind, Snapshot
 from tui.pacemaker.vocabulary import Severity, resource_state
 
@@ -153,6 +153,15 @@ def test_every_cib_parses_and_agrees_with_crm_mon_text(rendered):
     assert not problems, "\n".join(problems[:40])
     # the corpus exercises every kind but ping
     assert totals[NodeKind.REMOTE] and totals[NodeKind.GUEST] and totals[NodeKind.BUNDLE]
+
+
+def test_every_output_parses_the_same_with_the_reuse_of_the_one_before(rendered):
+    """One Reuse through the whole corpus (each output follows another cluster's, and then
+    itself): every parse equals the parse without it."""
+    reuse = Reuse()
+    for path, xml, _text in rendered + rendered[:20]:
+        for _ in range(2):
+            assert parse_status(xml.stdout, reuse=reuse) == parse_status(xml.stdout), path.name
 
 
 def test_every_cib_configuration_joins(rendered):

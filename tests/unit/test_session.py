@@ -116,3 +116,21 @@ async def test_no_node_answers_is_a_condition_naming_each(log, tmp_path):
     assert isinstance(result.outcome, Unavailable)
     assert [t.split(":")[0] for t in result.tried] == ["a", "b"]
     assert "a:" in result.error and "b:" in result.error
+
+
+async def test_a_refresh_takes_what_the_last_parse_made_of_unchanged_resources(log):
+    """The session keeps its parse's Reuse: after a change, the resources and histories the
+    change did not touch are the previous snapshot's own objects (no second reading)."""
+    session = build_session(Config(), demo=True, demo_life=False, log=log)
+    try:
+        before = (await session.refresh()).outcome
+        target = next(n.name for n in before.nodes_of(NodeKind.REMOTE) if not n.standby)
+        assert (await session.apply(actions.standby(target))).ok
+        after = (await session.refresh()).outcome
+        assert isinstance(before, Snapshot) and isinstance(after, Snapshot)
+        assert after.node(target).standby and not before.node(target).standby
+        kept = [r for r in after.resources if any(r is b for b in before.resources)]
+        assert len(kept) >= len(after.resources) // 2
+        assert any(h is b for h in after.history for b in before.history)
+    finally:
+        await session.close()

@@ -9,7 +9,8 @@ Every failure is a value: `parse_status` never raises for bad input, it returns
 `Unavailable(Condition(...))`. Unknown elements and attributes are ignored; missing optional
 ones take defaults, so newer or older crm_mon output still parses.
 
-Speed: one `fromstring` and direct child iteration with `.get()`; no XPath per node.
+Speed: one `fromstring` and direct child iteration with `.get()`; no XPath per node; with
+a `Reuse`, what an unchanged subtree made in the last parse.
 """
 
 from __future__ import annotations
@@ -77,6 +78,7 @@ _CACHE_LIMIT = 4096
 # None (attribute absent) is seeded so the inlined `cache[v] if v in cache` lookups hit for it too
 _int_cache: dict[str | None, int | None] = {None: None}
 _ms_cache: dict[str | None, int | None] = {None: None}
+_tostring = etree.tostring  # a subtree's bytes: the key of what it made (Reuse)
 
 
 # Fast keyword-only constructors for the objects built thousands of times per parse (see
@@ -116,8 +118,27 @@ def _ms(value: str | None) -> int | None:
     return _cached(_ms_cache, parse_ms, value)
 
 
+class Reuse:
+    """One cluster's last parse, for its next: what each top-level resource and each node's
+    history (and each resource's history on it) made, keyed by the subtree's serialized XML.
+
+    A refresh changes few of them (a resource failed, a node went standby); an unchanged
+    subtree parses to the same immutable objects, and serializing it (libxml2, in C) costs a
+    third of reading its attributes. Only the last parse's subtrees are kept. The key is the
+    subtree's whole content, so a parse of any output may use any Reuse: it is only less
+    useful. A parse publishes its own tables by assignment when it has a snapshot: one
+    running alongside (another thread) reads either the old or the new ones, both right."""
+
+    __slots__ = ("resources", "node_histories", "histories")
+
+    def __init__(self) -> None:
+        self.resources: dict[bytes, Resource] = {}  # a top-level resource
+        self.node_histories: dict[bytes, tuple[ResourceHistory, ...]] = {}  # a node's history
+        self.histories: dict[str, dict[bytes, ResourceHistory]] = {}  # node name -> each resource's
+
+
 def parse_status(
-    data: bytes | str, exit_code: int | None = None, stderr: str = ""
+    data: bytes | str, exit_code: int | None = None, stderr: str = "", *, reuse: Reuse | None = None
 ) -> StatusOutcome:
     """One crm_mon run (stdout, exit code, stderr) -> Snapshot or Unavailable."""
     # Tens of thousands of new objects would start full collections over the whole heap
@@ -130,7 +151,7 @@ def parse_status(
         except (etree.XMLSyntaxError, UnsafeXml, ValueError) as exc:
             return Unavailable(_unparsable(exc, data, exit_code, stderr))
         try:
-            return _parse_root(root, exit_code, stderr)
+            return _parse_root(root, exit_code, stderr, reuse)
         except RecursionError:
             return Unavailable(Condition(kind=ConditionKind.MALFORMED,
                                          message="crm_mon output nests too deeply",
@@ -201,7 +222,7 @@ def _pacemakerd_condition(state: str | None, message: str, exit_code, details) -
 # --- the document ---------------------------------------------------------------------------
 
 
-def _parse_root(root, exit_code: int | None, stderr: str) -> StatusOutcome:
+def _parse_root(root, exit_code: int | None, stderr: str, reuse: Reuse | None) -> StatusOutcome:
     tag = root.tag
     if tag == "pacemaker-result":
         api_version = root.get("api-version")
@@ -272,20 +293,25 @@ def _parse_root(root, exit_code: int | None, stderr: str) -> StatusOutcome:
                                 exit_code=effective_code, details=errors),)
     else:
         conditions = ()
-    return _snapshot(sections, api_version, legacy_version, pacemakerd, conditions)
+    return _snapshot(sections, api_version, legacy_version, pacemakerd, conditions, reuse)
 
 
-def _snapshot(sections, api_version, legacy_version, pacemakerd, conditions) -> Snapshot:
+def _snapshot(sections, api_version, legacy_version, pacemakerd, conditions,
+              reuse: Reuse | None) -> Snapshot:
     summary = _summary(sections.get("summary"), pacemakerd)
-    resources = _resource_list(sections.get("resources"))
+    made = None if reuse is None else Reuse()  # this parse's tables: the next parse's reuse
+    resources = _top_resources(sections.get("resources"), reuse, made)
     attributes = _node_attributes(sections.get("node_attributes"))
     nodes = _nodes(sections.get("nodes"), resources, attributes)
-    resources = _mark_guest_connections(resources, nodes)
+    resources = _mark_guest_connections(resources, nodes)  # by the nodes: never reused
+    history = _history(sections.get("node_history"), reuse, made)
+    if reuse is not None and made is not None:  # one assignment each: see Reuse
+        reuse.resources, reuse.node_histories, reuse.histories = made.resources, made.node_histories, made.histories
     return Snapshot(
         summary=summary,
         nodes=nodes,
         resources=resources,
-        history=_history(sections.get("node_history")),
+        history=history,
         failures=_failures(sections.get("failures")),
         fence_history=_fence_history(sections.get("fence_history")),
         tickets=_tickets(sections.get("tickets")),
@@ -360,21 +386,47 @@ def _text(el, name: str, limit: int = 1000) -> str | None:
 
 
 def _resource_list(el) -> tuple[Resource, ...]:
-    """The resources directly under `el` (primitives dispatched inline: they are most)."""
+    """The resources directly under `el`."""
     if el is None:
         return ()
     result = []
     for child in el:
         pause()
-        tag = child.tag
-        if tag == "resource":
-            result.append(_primitive(child))
-        elif tag == "group":
-            result.append(_collective(child, ResourceKind.GROUP))
-        elif tag == "clone":
-            result.append(_collective(child, ResourceKind.CLONE))
-        elif tag == "bundle":
-            result.append(_bundle(child))
+        resource = _resource(child)
+        if resource is not None:
+            result.append(resource)
+    return tuple(result)
+
+
+def _resource(el) -> Resource | None:
+    tag = el.tag
+    if tag == "resource":
+        return _primitive(el)
+    if tag == "group":
+        return _collective(el, ResourceKind.GROUP)
+    if tag == "clone":
+        return _collective(el, ResourceKind.CLONE)
+    if tag == "bundle":
+        return _bundle(el)
+    return None
+
+
+def _top_resources(el, reuse: Reuse | None, made: Reuse | None) -> tuple[Resource, ...]:
+    """_resource_list of <resources>, taking what an unchanged subtree made last time."""
+    if el is None or reuse is None or made is None:
+        return _resource_list(el)
+    before, now = reuse.resources, made.resources
+    result = []
+    for child in el:
+        pause()
+        key = _tostring(child, with_tail=False)
+        resource = before.get(key)
+        if resource is None:
+            resource = _resource(child)
+            if resource is None:
+                continue
+        now[key] = resource
+        result.append(resource)
     return tuple(result)
 
 
@@ -658,50 +710,84 @@ def _node_attributes(el) -> dict[str, MappingProxyType]:
 # --- history, failures, fencing, tickets, bans -----------------------------------------------
 
 
-def _history(el) -> tuple[ResourceHistory, ...]:
+def _history(el, reuse: Reuse | None, made: Reuse | None) -> tuple[ResourceHistory, ...]:
+    """Every node's resource histories: with a Reuse, a node's whole history unchanged since
+    the last parse is taken as it was, else each unchanged resource history on it."""
+    result: list[ResourceHistory] = []
+    for node in _children(el, "node"):
+        if reuse is None or made is None:
+            result.extend(_node_history(node, None, None))
+            continue
+        pause()
+        key = _tostring(node, with_tail=False)
+        name = node.get("name") or ""
+        histories = reuse.node_histories.get(key)
+        if histories is None:
+            made.histories[name] = each = {}
+            histories = _node_history(node, reuse.histories.get(name, {}), each)
+        elif name in reuse.histories:  # carried on: the node may change in the next refresh
+            made.histories[name] = reuse.histories[name]
+        made.node_histories[key] = histories
+        result.extend(histories)
+    return tuple(result)
+
+
+def _node_history(node, before: dict[bytes, ResourceHistory] | None,
+                  made: dict[bytes, ResourceHistory] | None) -> tuple[ResourceHistory, ...]:
     # The bulk of a big cluster's output (two or more operations per resource per node), so
     # this loop is written for speed: cached conversions inlined, call ids (unique, so never
     # cached) converted directly, histories and operation rows built by fast keyword
     # constructors, and bytes attribute names (lxml would encode a str name on every read;
-    # ~15% of a read).
+    # ~15% of a read). A resource history unchanged since the last parse is taken as it was.
     result = []
     append = result.append
     ints, ms = _int_cache, _ms_cache
-    for node in _children(el, "node"):
-        node_name = node.get("name") or ""
-        for rh in node.iterchildren("resource_history"):
-            pause()
-            rsc = rh.get(b"id") or ""
-            ops = []
-            for op in rh:  # plain iteration + tag test: half the cost of iterchildren(tag)
-                if op.tag != "operation_history":
-                    continue
-                get = op.get
-                call, rc, interval = get(b"call"), get(b"rc"), get(b"interval")
-                exec_time, queue_time = get(b"exec-time"), get(b"queue-time")
-                ops.append(operation_row(
-                    node=node_name,
-                    resource=rsc,
-                    task=get(b"task") or "",
-                    call=int(call) if call and len(call) <= 20 and call.isdecimal()
-                    else _int(call),
-                    rc=ints[rc] if rc in ints else _int(rc),
-                    rc_text=get(b"rc_text"),
-                    interval_ms=(ms[interval] if interval in ms else _ms(interval)) or 0,
-                    last_rc_change=get(b"last-rc-change"),
-                    exec_time_ms=ms[exec_time] if exec_time in ms else _ms(exec_time),
-                    queue_time_ms=ms[queue_time] if queue_time in ms else _ms(queue_time),
-                ))
-            fail_count, threshold = rh.get(b"fail-count"), rh.get(b"migration-threshold")
-            fail_count = (ints[fail_count] if fail_count in ints else _int(fail_count)) or 0
-            append(_new_history(
+    node_name = node.get("name") or ""
+    for rh in node.iterchildren("resource_history"):
+        pause()
+        if made is not None and before is not None:
+            key = _tostring(rh, with_tail=False)
+            kept = before.get(key)
+            if kept is not None:
+                made[key] = kept
+                append(kept)
+                continue
+        else:
+            key = None
+        rsc = rh.get(b"id") or ""
+        ops = []
+        for op in rh:  # plain iteration + tag test: half the cost of iterchildren(tag)
+            if op.tag != "operation_history":
+                continue
+            get = op.get
+            call, rc, interval = get(b"call"), get(b"rc"), get(b"interval")
+            exec_time, queue_time = get(b"exec-time"), get(b"queue-time")
+            ops.append(operation_row(
                 node=node_name,
                 resource=rsc,
-                fail_count=fail_count if fail_count > 0 else 0,
-                migration_threshold=ints[threshold] if threshold in ints else _int(threshold),
-                last_failure=rh.get(b"last-failure"),
-                operation_rows=tuple(ops),
+                task=get(b"task") or "",
+                call=int(call) if call and len(call) <= 20 and call.isdecimal()
+                else _int(call),
+                rc=ints[rc] if rc in ints else _int(rc),
+                rc_text=get(b"rc_text"),
+                interval_ms=(ms[interval] if interval in ms else _ms(interval)) or 0,
+                last_rc_change=get(b"last-rc-change"),
+                exec_time_ms=ms[exec_time] if exec_time in ms else _ms(exec_time),
+                queue_time_ms=ms[queue_time] if queue_time in ms else _ms(queue_time),
             ))
+        fail_count, threshold = rh.get(b"fail-count"), rh.get(b"migration-threshold")
+        fail_count = (ints[fail_count] if fail_count in ints else _int(fail_count)) or 0
+        history = _new_history(
+            node=node_name,
+            resource=rsc,
+            fail_count=fail_count if fail_count > 0 else 0,
+            migration_threshold=ints[threshold] if threshold in ints else _int(threshold),
+            last_failure=rh.get(b"last-failure"),
+            operation_rows=tuple(ops),
+        )
+        if made is not None:
+            made[key] = history
+        append(history)
     return tuple(result)
 
 
