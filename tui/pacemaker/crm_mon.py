@@ -124,7 +124,7 @@ class Reuse:
 
     A refresh changes few of them (a resource failed, a node went standby); an unchanged
     subtree parses to the same immutable objects, and serializing it (libxml2, in C) costs a
-    third of reading its attributes. Only the last parse's subtrees are kept. The key is the
+    third to a half of reading its attributes. Only the last parse's subtrees are kept. The key is the
     subtree's whole content, so a parse of any output may use any Reuse: it is only less
     useful. A parse publishes its own tables by assignment when it has a snapshot: one
     running alongside (another thread) reads either the old or the new ones, both right."""
