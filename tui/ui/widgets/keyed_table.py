@@ -346,7 +346,10 @@ class KeyedTable(DataTable):
             change = self.plan(change.columns, change.rows)
         step = 0
         while True:
-            step = self.apply(change, flash=flash, start=step, stop=step + rows_per_slice)
+            stop = step + rows_per_slice
+            if step < len(change.gone):  # each removal renumbers every row: fewer to a slice
+                stop = min(stop, step + max(1, changeset.REMOVAL_MOVES // max(1, self.row_count)))
+            step = self.apply(change, flash=flash, start=step, stop=stop)
             if step >= change.steps:
                 return
             change = dataclasses.replace(change, since=self._version)
